@@ -1,0 +1,36 @@
+# mapro: two commands on a fresh machine with Python 3.11 and make.
+#   make demo   set up and serve the system with demo data on http://127.0.0.1:$(PORT)
+#   make test   set up and run every test
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test bench clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Se necesita $(PYTHON)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+	@mkdir -p var
+
+demo: setup
+	MAPRO_DEMO=1 $(BIN)/mapro migrate --noinput
+	MAPRO_DEMO=1 $(BIN)/mapro load_organization
+	MAPRO_DEMO=1 $(BIN)/mapro demo_users
+	MAPRO_DEMO=1 $(BIN)/mapro serve --port $(PORT)
+
+test: setup
+	$(BIN)/mapro procedures validate
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) var

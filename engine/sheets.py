@@ -1,0 +1,321 @@
+"""Procedure sheets: the manual's fichas as data.
+
+A sheet is loaded from YAML into immutable objects. Routing is derived here once, so the
+validator, the compiler and the exporter all read the same routes.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+END = "END"
+
+FIELD_TYPES = {
+    "text", "textarea", "integer", "number", "date", "datetime", "boolean", "email", "url",
+    "ipv4", "port", "ports", "dni", "choice", "multichoice", "document",
+}
+SCHEDULE_RULES = {"daily", "weekly", "monthly", "quarterly", "semiannual", "annual"}
+
+
+class SheetError(Exception):
+    """A sheet that cannot be read; the message names the file and the place."""
+
+
+def slugify(text: str) -> str:
+    """ASCII key for a label: "Sí" -> "si", "Eliminación de accesos VPN" -> "eliminacion-de-accesos-vpn"."""
+    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
+
+
+@dataclass(frozen=True)
+class FormField:
+    key: str
+    label: str
+    type: str = "text"
+    required: bool = True
+    help: str = ""
+    options: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    label: str
+    goto: int | str
+
+    @property
+    def key(self) -> str:
+        return slugify(self.label)
+
+
+@dataclass(frozen=True)
+class Decision:
+    question: str
+    answers: tuple[Answer, ...]
+
+    def answer(self, label_or_key: str) -> Answer | None:
+        wanted = slugify(label_or_key)
+        return next((a for a in self.answers if a.key == wanted), None)
+
+
+@dataclass(frozen=True)
+class Wait:
+    party: str
+    awaited: str
+
+
+@dataclass(frozen=True)
+class Route:
+    """One way out of an activity: to another activity or to the end."""
+
+    goto: int | str
+    condition: str | None = None  # the answer's label when the route follows a decision
+    parallel: bool = False
+
+
+@dataclass(frozen=True)
+class Activity:
+    n: int
+    name: str
+    description: str
+    unit: str
+    roles: tuple[str, ...]
+    form: tuple[FormField, ...] = ()
+    decision: Decision | None = None
+    next: int | str | None = None
+    end: bool = False
+    parallel: tuple[int, ...] = ()
+    join: tuple[int, ...] = ()
+    wait: Wait | None = None
+    periodicity: str = ""
+    printed_role: str = ""
+    due_days: int | None = None
+
+    @property
+    def role(self) -> str:
+        return self.roles[0]
+
+
+@dataclass(frozen=True)
+class StartOption:
+    label: str
+    activity: int
+
+    @property
+    def key(self) -> str:
+        return slugify(self.label)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    label: str
+    activity: int
+    rule: str
+    printed: str = ""
+    months: tuple[int, ...] = ()
+    day: int = 1
+
+    @property
+    def key(self) -> str:
+        return slugify(self.label)
+
+
+@dataclass(frozen=True)
+class Deviation:
+    activity: int | None
+    kind: str
+    printed: str
+    resolution: str
+
+
+@dataclass(frozen=True)
+class Sheet:
+    code: str
+    version: int
+    name: str
+    owner: str
+    process: str
+    objective: str
+    activities: tuple[Activity, ...]
+    scope: tuple[str, ...] = ()
+    legal_basis: tuple[str, ...] = ()
+    acronyms: tuple[dict, ...] = ()
+    definitions: tuple[dict, ...] = ()
+    inputs: tuple[dict, ...] = ()
+    products: tuple[dict, ...] = ()
+    formats: tuple[dict, ...] = ()
+    change_control: tuple[dict, ...] = ()
+    start: tuple[StartOption, ...] = ()
+    schedules: tuple[Schedule, ...] = ()
+    deviations: tuple[Deviation, ...] = ()
+    source: str = ""
+    _routes: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def activity(self, n: int) -> Activity:
+        for activity in self.activities:
+            if activity.n == n:
+                return activity
+        raise KeyError(n)
+
+    def has_activity(self, n) -> bool:
+        return any(a.n == n for a in self.activities)
+
+    @property
+    def entry_points(self) -> list[tuple[str, str, int]]:
+        """(key, label, activity) for every way a case of this procedure can begin."""
+        points = [(s.key, s.label, s.activity) for s in self.start]
+        points += [(s.key, s.label, s.activity) for s in self.schedules]
+        if not self.start:
+            points.insert(0, ("inicio", "Inicio", self.activities[0].n))
+        return points
+
+    def routes(self, n: int) -> list[Route]:
+        if not self._routes:
+            self._routes.update(self._derive_routes())
+        return self._routes[n]
+
+    def _derive_routes(self) -> dict[int, list[Route]]:
+        routes = {}
+        for index, activity in enumerate(self.activities):
+            following = self.activities[index + 1].n if index + 1 < len(self.activities) else END
+            if activity.decision:
+                out = [Route(a.goto, a.label) for a in activity.decision.answers]
+            elif activity.parallel:
+                out = [Route(n, None, parallel=True) for n in activity.parallel]
+            elif activity.end:
+                out = [Route(END)]
+            elif activity.next is not None:
+                out = [Route(activity.next)]
+            else:
+                out = [Route(following)]
+            routes[activity.n] = out
+        return routes
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def _goto(value, where: str):
+    if isinstance(value, str) and value.strip().upper() == END:
+        return END
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise SheetError(f"{where}: destino «{value}» no es un número de actividad ni END") from None
+
+
+def _load_field(raw: dict, where: str) -> FormField:
+    if not isinstance(raw, dict) or "key" not in raw:
+        raise SheetError(f"{where}: cada campo del formulario necesita «key»")
+    return FormField(
+        key=str(raw["key"]),
+        label=_text(raw.get("label") or raw["key"]),
+        type=str(raw.get("type", "text")),
+        required=bool(raw.get("required", True)),
+        help=_text(raw.get("help")),
+        options=tuple(_text(o) for o in raw.get("options") or ()),
+        min=raw.get("min"),
+        max=raw.get("max"),
+    )
+
+
+def _load_activity(raw: dict, source: str) -> Activity:
+    if not isinstance(raw, dict) or "n" not in raw:
+        raise SheetError(f"{source}: cada actividad necesita su número «n»")
+    where = f"{source}: actividad {raw['n']}"
+    try:
+        n = int(raw["n"])
+    except (TypeError, ValueError):
+        raise SheetError(f"{where}: el número debe ser entero") from None
+    decision = None
+    if raw.get("decision"):
+        d = raw["decision"]
+        answers = tuple(Answer(_text(a.get("label")), _goto(a.get("goto"), where)) for a in d.get("answers") or ())
+        decision = Decision(_text(d.get("question")), answers)
+    wait = None
+    if raw.get("wait"):
+        wait = Wait(_text(raw["wait"].get("party")), _text(raw["wait"].get("for")))
+    roles = raw.get("roles") or ([raw["role"]] if raw.get("role") else [])
+    return Activity(
+        n=n,
+        name=_text(raw.get("name")),
+        description=_text(raw.get("description")),
+        unit=_text(raw.get("unit")),
+        roles=tuple(str(r) for r in roles),
+        form=tuple(_load_field(f, where) for f in raw.get("form") or ()),
+        decision=decision,
+        next=_goto(raw["next"], where) if raw.get("next") is not None else None,
+        end=bool(raw.get("end", False)),
+        parallel=tuple(int(x) for x in raw.get("parallel") or ()),
+        join=tuple(int(x) for x in raw.get("join") or ()),
+        wait=wait,
+        periodicity=_text(raw.get("periodicity")),
+        printed_role=_text(raw.get("printed_role")),
+        due_days=raw.get("due_days"),
+    )
+
+
+def load_sheet(path: Path | str) -> Sheet:
+    path = Path(path)
+    source = path.name
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SheetError(f"{source}: YAML inválido: {exc}") from None
+    if not isinstance(raw, dict):
+        raise SheetError(f"{source}: la ficha debe ser un mapa YAML")
+    for key in ("code", "name", "activities"):
+        if not raw.get(key):
+            raise SheetError(f"{source}: falta «{key}»")
+    activities = tuple(_load_activity(a, source) for a in raw["activities"])
+    return Sheet(
+        code=str(raw["code"]),
+        version=int(raw.get("version", 1)),
+        name=_text(raw["name"]),
+        owner=_text(raw.get("owner")),
+        process=_text(raw.get("process")),
+        objective=_text(raw.get("objective")),
+        activities=activities,
+        scope=tuple(_text(s) for s in raw.get("scope") or ()),
+        legal_basis=tuple(_text(s) for s in raw.get("legal_basis") or ()),
+        acronyms=tuple(raw.get("acronyms") or ()),
+        definitions=tuple(raw.get("definitions") or ()),
+        inputs=tuple(raw.get("inputs") or ()),
+        products=tuple(raw.get("products") or ()),
+        formats=tuple(raw.get("formats") or ()),
+        change_control=tuple(raw.get("change_control") or ()),
+        start=tuple(StartOption(_text(s["label"]), int(s["activity"])) for s in raw.get("start") or ()),
+        schedules=tuple(
+            Schedule(
+                label=_text(s.get("label")),
+                activity=int(s.get("activity")),
+                rule=str(s.get("rule", "")),
+                printed=_text(s.get("printed")),
+                months=tuple(int(m) for m in s.get("months") or ()),
+                day=int(s.get("day") or 1),
+            )
+            for s in raw.get("schedules") or ()
+        ),
+        deviations=tuple(
+            Deviation(d.get("activity"), str(d.get("kind", "other")), _text(d.get("printed")), _text(d.get("resolution")))
+            for d in raw.get("deviations") or ()
+        ),
+        source=source,
+    )
+
+
+def default_catalog_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "catalog"
+
+
+def load_catalog(directory: Path | str | None = None) -> list[Sheet]:
+    directory = Path(directory or default_catalog_dir()) / "sheets"
+    return sorted((load_sheet(p) for p in directory.glob("*.yaml")), key=lambda s: s.code)

@@ -1,0 +1,159 @@
+"""Refuse a sheet that could not run as the manual says, naming the file and the activity."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from .organization import Organization
+from .sheets import END, FIELD_TYPES, SCHEDULE_RULES, Sheet
+
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def validate_sheet(sheet: Sheet, organization: Organization) -> list[str]:
+    """Every problem found, each as one Spanish sentence that starts with the file name."""
+    errors: list[str] = []
+
+    def error(where: int | None, message: str):
+        place = f"{sheet.source}: actividad {where}: " if where is not None else f"{sheet.source}: "
+        errors.append(place + message)
+
+    numbers = [a.n for a in sheet.activities]
+    for n, count in Counter(numbers).items():
+        if count > 1:
+            error(n, f"el número se repite {count} veces")
+    known = set(numbers)
+
+    for activity in sheet.activities:
+        n = activity.n
+        if not activity.name:
+            error(n, "falta el nombre")
+        if not activity.roles:
+            error(n, "falta el rol responsable")
+        for role in activity.roles:
+            if role not in organization.role_slugs:
+                error(n, f"rol desconocido «{role}»")
+        if activity.unit not in organization.unit_slugs:
+            error(n, f"unidad desconocida «{activity.unit}»")
+        ways_out = sum(bool(x) for x in (activity.decision, activity.parallel, activity.end, activity.next is not None))
+        if ways_out > 1:
+            error(n, "declara más de una salida (decisión, paralelo, fin o continuar)")
+        if activity.decision:
+            answers = activity.decision.answers
+            if not activity.decision.question:
+                error(n, "la decisión no tiene pregunta")
+            if len(answers) < 2:
+                error(n, "la decisión necesita al menos dos respuestas")
+            for key, count in Counter(a.key for a in answers).items():
+                if count > 1:
+                    error(n, f"la respuesta «{key}» se repite")
+        for route in sheet.routes(n):
+            if route.goto != END and route.goto not in known:
+                error(n, f"destino desconocido: actividad {route.goto}")
+            if route.goto == n:
+                error(n, "la actividad se dirige a sí misma")
+        if activity.parallel and len(activity.parallel) < 2:
+            error(n, "«en paralelo» necesita al menos dos ramas")
+        _validate_form(activity, error)
+
+    for option in list(sheet.start) + list(sheet.schedules):
+        if option.activity not in known:
+            error(None, f"el inicio «{option.label}» apunta a la actividad {option.activity}, que no existe")
+    for key, count in Counter(k for k, _, _ in sheet.entry_points).items():
+        if count > 1:
+            error(None, f"dos inicios tienen la misma etiqueta «{key}»")
+    for schedule in sheet.schedules:
+        if schedule.rule not in SCHEDULE_RULES:
+            error(None, f"la programación «{schedule.label}» tiene una regla desconocida «{schedule.rule}»")
+
+    if errors:
+        return errors
+    _validate_graph(sheet, error)
+    return errors
+
+
+def _validate_form(activity, error):
+    seen = set()
+    for f in activity.form:
+        if not KEY_PATTERN.match(f.key):
+            error(activity.n, f"el campo «{f.key}» debe escribirse en minúsculas, sin espacios ni tildes")
+        if f.key in seen:
+            error(activity.n, f"el campo «{f.key}» se repite")
+        seen.add(f.key)
+        if f.type not in FIELD_TYPES:
+            error(activity.n, f"el campo «{f.key}» tiene un tipo desconocido «{f.type}»")
+        if f.type in ("choice", "multichoice") and not f.options:
+            error(activity.n, f"el campo «{f.key}» es de opciones pero no lista ninguna")
+
+
+def _validate_graph(sheet: Sheet, error):
+    successors = {a.n: [r.goto for r in sheet.routes(a.n)] for a in sheet.activities}
+
+    reachable = set()
+    pending = [activity for _, _, activity in sheet.entry_points]
+    while pending:
+        n = pending.pop()
+        if n in reachable or n == END:
+            continue
+        reachable.add(n)
+        pending.extend(successors[n])
+    for activity in sheet.activities:
+        if activity.n not in reachable:
+            error(activity.n, "no es alcanzable desde el inicio del procedimiento")
+
+    ends = {n for n, targets in successors.items() if END in targets}
+    changed = True
+    while changed:
+        changed = False
+        for n, targets in successors.items():
+            if n not in ends and any(t in ends for t in targets):
+                ends.add(n)
+                changed = True
+    for activity in sheet.activities:
+        if activity.n in reachable and activity.n not in ends:
+            error(activity.n, "ningún camino desde esta actividad llega al fin del procedimiento")
+
+    splits = [a for a in sheet.activities if a.parallel]
+    for activity in sheet.activities:
+        if not activity.join:
+            continue
+        for branch in activity.join:
+            if branch not in successors:
+                error(activity.n, f"la unión espera la rama de la actividad {branch}, que no existe")
+            elif activity.n not in successors[branch]:
+                error(activity.n, f"la unión espera la actividad {branch}, pero esta no continúa con {activity.n}")
+        if not any(_split_feeds_join(sheet, split, activity, successors) for split in splits):
+            error(activity.n, "unión sin su bifurcación: ninguna actividad «en paralelo» lleva a estas ramas")
+
+
+def _split_feeds_join(sheet: Sheet, split, join, successors) -> bool:
+    """True when each branch of the split reaches one of the join's branches."""
+    if len(split.parallel) != len(join.join):
+        return False
+    for start in split.parallel:
+        seen, pending, hit = set(), [start], False
+        while pending:
+            n = pending.pop()
+            if n in seen or n == END:
+                continue
+            seen.add(n)
+            if n in join.join:
+                hit = True
+                break
+            pending.extend(t for t in successors[n] if t != join.n)
+        if not hit:
+            return False
+    return True
+
+
+def validate_catalog(sheets: list[Sheet], organization: Organization) -> list[str]:
+    errors = []
+    codes = Counter(s.code for s in sheets)
+    for code, count in codes.items():
+        if count > 1:
+            errors.append(f"el código {code} aparece en {count} fichas")
+    for sheet in sheets:
+        if sheet.source and sheet.source != f"{sheet.code}.yaml":
+            errors.append(f"{sheet.source}: el archivo debe llamarse {sheet.code}.yaml")
+        errors.extend(validate_sheet(sheet, organization))
+    return errors

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
@@ -23,7 +22,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from .bpmn import START_SLOT, activity_slot, compile_sheet, process_id
+from .bpmn import START_SLOT, activity_slot, build_graph, process_id, to_bpmn_xml
 from .organization import Organization
 from .sheets import Sheet
 
@@ -83,7 +82,8 @@ class ProcedureEngine:
 
     def __init__(self, sheet: Sheet, organization: Organization):
         self.sheet = sheet
-        self.bpmn_xml = compile_sheet(sheet, organization)
+        self.graph = build_graph(sheet, organization)
+        self.bpmn_xml = to_bpmn_xml(self.graph)
         parser = BpmnParser()
         parser.add_bpmn_str(self.bpmn_xml, filename=f"{sheet.code}.bpmn")
         self.spec = parser.get_spec(process_id(sheet.code))
@@ -180,12 +180,3 @@ def _serializer_for(spec) -> BpmnWorkflowSerializer:
     config = dict(DEFAULT_CONFIG)
     config[BpmnWorkflow] = SpecFreeConverter
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
-
-
-@lru_cache(maxsize=None)
-def _cached_engine(sheet: Sheet, organization: Organization) -> ProcedureEngine:
-    return ProcedureEngine(sheet, organization)
-
-
-def engine_for(sheet: Sheet, organization: Organization) -> ProcedureEngine:
-    return _cached_engine(sheet, organization)

@@ -1,0 +1,155 @@
+"""OpenAPI 3.1 description of the JSON API (served at /api/openapi.json)."""
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _responses(ok_schema, *codes, ok="200"):
+    responses = {ok: {"description": "Correcto", "content": {"application/json": {"schema": ok_schema}}}}
+    texts = {400: "Solicitud inválida", 401: "No autenticado", 403: "No corresponde a sus roles",
+             404: "No existe", 409: "Conflicto (ya atendida o tomada por otra persona)", 422: "Datos o decisión inválidos"}
+    for code in codes:
+        responses[str(code)] = {"description": texts[code], "content": {"application/json": {"schema": _ERROR}}}
+    return responses
+
+
+def _id(name):
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+OPENAPI = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "mapro API",
+        "version": "1.0",
+        "description": "Procedimientos del MAPRO S04 como casos: catálogo, casos, bandeja de tareas.",
+    },
+    "servers": [{"url": "/"}],
+    "security": [{"bearer": []}],
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["error", "detail"],
+                "properties": {
+                    "error": {"type": "string"},
+                    "detail": {"type": "string", "description": "Mensaje en español"},
+                    "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            },
+            "Role": {"type": "object", "properties": {"slug": {"type": "string"}, "name": {"type": "string"}, "unit": {"type": "string"}}},
+            "ProcedureSummary": {
+                "type": "object",
+                "properties": {"code": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"}, "startable": {"type": "boolean"}},
+            },
+            "Procedure": {
+                "type": "object",
+                "description": "La ficha completa, con actividades, decisiones, formularios y desviaciones.",
+                "properties": {
+                    "code": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},
+                    "objective": {"type": "string"},
+                    "start": {"type": "array", "items": {"type": "object", "properties": {"label": {"type": "string"}, "activity": {"type": "integer"}}}},
+                    "activities": {"type": "array", "items": {"type": "object"}},
+                    "deviations": {"type": "array", "items": {"type": "object"}},
+                },
+            },
+            "Task": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"}, "case": {"type": "integer"}, "case_number": {"type": "string"},
+                    "procedure": {"type": "string"}, "activity": {"type": "integer", "description": "Número de la actividad en el manual"},
+                    "name": {"type": "string"}, "role": {"type": "string"}, "roles": {"type": "array", "items": {"type": "string"}},
+                    "assignee": {"type": ["string", "null"]}, "status": {"type": "string", "enum": ["open", "completed", "cancelled"]},
+                    "waiting": {"type": "boolean"},
+                    "decisions": {"type": "array", "items": {"type": "string"}},
+                    "form": {"type": "object", "description": "JSON Schema de los datos a enviar"},
+                    "due_at": {"type": "string", "format": "date-time"},
+                },
+            },
+            "HistoryEntry": {
+                "type": "object",
+                "properties": {
+                    "activity": {"type": "integer"}, "name": {"type": "string"}, "role": {"type": "string"},
+                    "user": {"type": ["string", "null"]}, "decision": {"type": ["string", "null"]},
+                    "data": {"type": "object"}, "completed_at": {"type": "string", "format": "date-time"},
+                },
+            },
+            "Case": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"}, "number": {"type": "string"}, "procedure": {"type": "string"},
+                    "version": {"type": "integer"}, "status": {"type": "string", "enum": ["open", "completed", "cancelled"]},
+                    "history": {"type": "array", "items": {"$ref": "#/components/schemas/HistoryEntry"}},
+                    "open_tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
+                },
+            },
+        },
+    },
+    "paths": {
+        "/api/auth/token": {
+            "post": {
+                "summary": "Obtener un token",
+                "security": [],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["username", "password"],
+                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}}}},
+                "responses": _responses({"type": "object", "properties": {"token": {"type": "string"}}}, 400, 401),
+            }
+        },
+        "/api/roles": {"get": {"summary": "Roles del manual", "responses": _responses({"type": "array", "items": {"$ref": "#/components/schemas/Role"}}, 401)}},
+        "/api/procedures": {"get": {"summary": "Catálogo de procedimientos", "responses": _responses({"type": "array", "items": {"$ref": "#/components/schemas/ProcedureSummary"}}, 401)}},
+        "/api/procedures/{code}": {
+            "get": {
+                "summary": "Ficha de un procedimiento",
+                "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": _responses({"$ref": "#/components/schemas/Procedure"}, 401, 404),
+            }
+        },
+        "/api/cases": {
+            "post": {
+                "summary": "Iniciar un caso",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["procedure"],
+                    "properties": {
+                        "procedure": {"type": "string"},
+                        "data": {"type": "object", "description": "Datos de la primera actividad, si le corresponde al solicitante"},
+                        "start": {"type": "string", "description": "Etiqueta del bloque «Inicio:»"},
+                    }}}}},
+                "responses": _responses({"$ref": "#/components/schemas/Case"}, 400, 401, 403, 404, 422, ok="201"),
+            }
+        },
+        "/api/cases/{id}": {"get": {"summary": "Un caso con su historial", "parameters": [_id("id")], "responses": _responses({"$ref": "#/components/schemas/Case"}, 401, 404)}},
+        "/api/tasks": {
+            "get": {
+                "summary": "Mis tareas",
+                "parameters": [
+                    {"name": "scope", "in": "query", "schema": {"type": "string", "enum": ["mine", "available"], "default": "mine"}},
+                    {"name": "procedure", "in": "query", "schema": {"type": "string"}},
+                ],
+                "responses": _responses({"type": "array", "items": {"$ref": "#/components/schemas/Task"}}, 401, 422),
+            }
+        },
+        "/api/tasks/{id}": {"get": {"summary": "Una tarea", "parameters": [_id("id")], "responses": _responses({"$ref": "#/components/schemas/Task"}, 401, 404)}},
+        "/api/tasks/{id}/claim": {"post": {"summary": "Tomar una tarea ofrecida a mi rol", "parameters": [_id("id")], "responses": _responses({"$ref": "#/components/schemas/Task"}, 401, 403, 404, 409)}},
+        "/api/tasks/{id}/release": {"post": {"summary": "Liberar una tarea tomada", "parameters": [_id("id")], "responses": _responses({"$ref": "#/components/schemas/Task"}, 401, 404, 409)}},
+        "/api/tasks/{id}/reassign": {
+            "post": {
+                "summary": "Reasignar (coordinadores y Jefe(a))",
+                "parameters": [_id("id")],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object", "properties": {"assignee": {"type": "string"}}}}}},
+                "responses": _responses({"$ref": "#/components/schemas/Task"}, 401, 403, 404, 409, 422),
+            }
+        },
+        "/api/tasks/{id}/complete": {
+            "post": {
+                "summary": "Atender una tarea",
+                "parameters": [_id("id")],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "properties": {"data": {"type": "object"}, "decision": {"type": "string", "description": "Etiqueta de la respuesta, p. ej. «Sí»"}}}}}},
+                "responses": _responses({"$ref": "#/components/schemas/Case"}, 401, 403, 404, 409, 422),
+            }
+        },
+        "/api/openapi.json": {"get": {"summary": "Esta descripción", "security": [], "responses": {"200": {"description": "OpenAPI"}}}},
+    },
+}

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("auth/token", views.token, name="api-token"),
+    path("roles", views.roles, name="api-roles"),
+    path("procedures", views.procedure_list, name="api-procedures"),
+    path("procedures/<str:code>", views.procedure_detail, name="api-procedure"),
+    path("cases", views.case_create, name="api-cases"),
+    path("cases/<int:case_id>", views.case_detail, name="api-case"),
+    path("tasks", views.task_list, name="api-tasks"),
+    path("tasks/<int:task_id>", views.task_detail, name="api-task"),
+    path("tasks/<int:task_id>/claim", views.task_claim, name="api-task-claim"),
+    path("tasks/<int:task_id>/release", views.task_release, name="api-task-release"),
+    path("tasks/<int:task_id>/reassign", views.task_reassign, name="api-task-reassign"),
+    path("tasks/<int:task_id>/complete", views.task_complete, name="api-task-complete"),
+    path("openapi.json", views.openapi, name="api-openapi"),
+]

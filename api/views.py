@@ -1,0 +1,209 @@
+"""JSON API for integrations. Thin: every rule lives in cases.workflow."""
+import json
+from functools import wraps
+
+from django.contrib.auth import authenticate
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from cases import procedures, workflow
+from cases.models import Case
+from engine.export import sheet_detail
+from engine.forms import json_schema
+from org.models import Role, role_slugs
+
+from .models import ApiToken
+from .openapi import OPENAPI
+
+
+def error(status: int, code: str, detail: str, errors: dict | None = None) -> JsonResponse:
+    body = {"error": code, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    return JsonResponse(body, status=status)
+
+
+def _body(request) -> dict:
+    if not request.body:
+        return {}
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        raise workflow.Invalid("El cuerpo de la solicitud no es JSON válido.") from None
+    if not isinstance(body, dict):
+        raise workflow.Invalid("El cuerpo de la solicitud debe ser un objeto JSON.")
+    return body
+
+
+def api_view(*methods, auth=True):
+    """JSON errors in Spanish, bearer-token authentication, no CSRF (tokens are not cookies)."""
+
+    def decorate(view):
+        @csrf_exempt
+        @require_http_methods(list(methods))
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if auth:
+                header = request.headers.get("Authorization", "")
+                scheme, _, key = header.partition(" ")
+                user = ApiToken.user_for(key.strip()) if scheme.lower() == "bearer" and key else None
+                if user is None:
+                    return error(401, "no_autenticado", "Falta un token válido: Authorization: Bearer <token>.")
+                request.user = user
+            try:
+                return view(request, *args, **kwargs)
+            except workflow.WorkflowError as exc:
+                return error(exc.status, exc.code, exc.detail, exc.errors)
+
+        return wrapper
+
+    return decorate
+
+
+def task_json(task, user=None) -> dict:
+    view = workflow.describe(task, user) if user else None
+    s = procedures.sheet(task.procedure)
+    activity = s.activity(task.activity)
+    waiting = task.waiting
+    return {
+        "id": task.pk,
+        "case": task.case_id,
+        "case_number": task.case.number,
+        "procedure": task.procedure,
+        "activity": task.activity,
+        "name": task.name,
+        "role": task.role,
+        "roles": view.roles if view else [task.role],
+        "assignee": task.assignee.username if task.assignee_id else None,
+        "status": task.status,
+        "waiting": waiting,
+        "decisions": [a.label for a in activity.decision.answers] if activity.decision and not waiting else [],
+        "form": json_schema(() if waiting else activity.form),
+        "due_at": task.due_at.isoformat(),
+    }
+
+
+def case_json(case: Case, user) -> dict:
+    history = [
+        {
+            "activity": e.activity,
+            "name": e.name,
+            "role": e.role,
+            "user": e.user.username if e.user_id else None,
+            "decision": e.decision or None,
+            "data": e.data,
+            "completed_at": e.created_at.isoformat(),
+        }
+        for e in case.events.filter(kind="completed").select_related("user")
+    ]
+    open_tasks = case.tasks.filter(status="open").select_related("case", "assignee").prefetch_related("extra_roles")
+    return {
+        "id": case.pk,
+        "number": case.number,
+        "procedure": case.procedure,
+        "version": case.version,
+        "status": case.status,
+        "started_by": case.started_by.username,
+        "created_at": case.created_at.isoformat(),
+        "completed_at": case.completed_at.isoformat() if case.completed_at else None,
+        "history": history,
+        "open_tasks": [task_json(t, user) for t in open_tasks],
+    }
+
+
+@api_view("POST", auth=False)
+def token(request):
+    body = _body(request)
+    user = authenticate(request, username=body.get("username", ""), password=body.get("password", ""))
+    if user is None:
+        return error(401, "credenciales_invalidas", "Usuario o contraseña incorrectos.")
+    return JsonResponse({"token": ApiToken.issue(user)})
+
+
+@api_view("GET")
+def roles(request):
+    data = [{"slug": r.slug, "name": r.name, "unit": r.unit.slug} for r in Role.objects.select_related("unit")]
+    return JsonResponse(data, safe=False)
+
+
+@api_view("GET")
+def procedure_list(request):
+    mine = role_slugs(request.user)
+    data = [
+        {"code": s.code, "version": s.version, "name": s.name, "startable": procedures.can_start(mine, s)}
+        for s in procedures.sheets().values()
+    ]
+    return JsonResponse(data, safe=False)
+
+
+@api_view("GET")
+def procedure_detail(request, code):
+    try:
+        s = procedures.sheet(code)
+    except procedures.UnknownProcedure:
+        return error(404, "no_encontrado", f"No existe el procedimiento {code}.")
+    return JsonResponse(sheet_detail(s))
+
+
+@api_view("POST")
+def case_create(request):
+    body = _body(request)
+    if not body.get("procedure"):
+        raise workflow.Invalid("Indique el procedimiento.", {"procedure": "obligatorio"})
+    case = workflow.start_case(request.user, str(body["procedure"]), body.get("start"), body.get("data"))
+    data = case_json(case, request.user)
+    return JsonResponse({k: data[k] for k in ("id", "number", "procedure", "version", "status", "open_tasks")}, status=201)
+
+
+@api_view("GET")
+def case_detail(request, case_id):
+    case = Case.objects.filter(pk=case_id).select_related("started_by").first()
+    if case is None:
+        return error(404, "no_encontrado", "No existe el caso.")
+    return JsonResponse(case_json(case, request.user))
+
+
+@api_view("GET")
+def task_list(request):
+    scope = request.GET.get("scope", "mine")
+    tasks = workflow.inbox(request.user, scope, request.GET.get("procedure"))
+    tasks = tasks.prefetch_related("extra_roles")[:500]
+    return JsonResponse([task_json(t, request.user) for t in tasks], safe=False)
+
+
+@api_view("GET")
+def task_detail(request, task_id):
+    return JsonResponse(task_json(workflow.get_task(task_id), request.user))
+
+
+@api_view("POST")
+def task_claim(request, task_id):
+    task = workflow.claim_task(task_id, request.user)
+    return JsonResponse(task_json(task, request.user))
+
+
+@api_view("POST")
+def task_release(request, task_id):
+    task = workflow.release_task(task_id, request.user)
+    return JsonResponse(task_json(task, request.user))
+
+
+@api_view("POST")
+def task_reassign(request, task_id):
+    body = _body(request)
+    task = workflow.reassign_task(task_id, request.user, str(body.get("assignee", "")))
+    return JsonResponse(task_json(task, request.user))
+
+
+@api_view("POST")
+def task_complete(request, task_id):
+    body = _body(request)
+    data = body.get("data") or {}
+    case = workflow.complete_task(task_id, request.user, data, body.get("decision"))
+    return JsonResponse(case_json(case, request.user))
+
+
+@api_view("GET", auth=False)
+def openapi(request):
+    return JsonResponse(OPENAPI)

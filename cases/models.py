@@ -1,0 +1,121 @@
+"""Cases (one run of a procedure), their tasks (denormalized for fast inboxes) and history."""
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "En curso"
+        COMPLETED = "completed", "Concluido"
+        CANCELLED = "cancelled", "Anulado"
+
+    number = models.CharField("número", max_length=40, unique=True)
+    procedure = models.CharField("procedimiento", max_length=20, db_index=True)
+    version = models.PositiveIntegerField("versión")
+    start_key = models.CharField("inicio", max_length=80, blank=True)
+    status = models.CharField("estado", max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cases_started", verbose_name="solicitante")
+    requester_unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.SET_NULL, verbose_name="unidad solicitante")
+    created_at = models.DateTimeField("iniciado", default=timezone.now)
+    updated_at = models.DateTimeField("actualizado", default=timezone.now)
+    completed_at = models.DateTimeField("concluido", null=True, blank=True)
+    state = models.TextField("estado del motor")
+    lock_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "caso"
+        verbose_name_plural = "casos"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.number
+
+
+class CaseSequence(models.Model):
+    """Per procedure and year, the last case number handed out."""
+
+    procedure = models.CharField(max_length=20)
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["procedure", "year"], name="unique_case_sequence")]
+
+
+class Task(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Pendiente"
+        COMPLETED = "completed", "Atendida"
+        CANCELLED = "cancelled", "Anulada"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    procedure = models.CharField(max_length=20)
+    engine_id = models.CharField(max_length=36)
+    activity = models.PositiveIntegerField("actividad")
+    waiting = models.BooleanField("espera a un tercero", default=False)
+    name = models.CharField("nombre", max_length=300)
+    role = models.CharField("rol", max_length=60)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks_assigned", verbose_name="asignada a")
+    status = models.CharField("estado", max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField("creada", default=timezone.now)
+    claimed_at = models.DateTimeField("tomada", null=True, blank=True)
+    completed_at = models.DateTimeField("atendida", null=True, blank=True)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks_completed", verbose_name="atendida por")
+    due_at = models.DateTimeField("vence")
+
+    class Meta:
+        verbose_name = "tarea"
+        verbose_name_plural = "tareas"
+        indexes = [
+            models.Index(fields=["status", "assignee", "due_at"], name="task_inbox_mine"),
+            models.Index(fields=["status", "role", "due_at"], name="task_inbox_role"),
+            models.Index(fields=["case", "status"], name="task_case_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.case.number} · {self.activity}. {self.name}"
+
+    @property
+    def is_open(self):
+        return self.status == self.Status.OPEN
+
+    @property
+    def is_overdue(self):
+        return self.is_open and self.due_at < timezone.now()
+
+
+class TaskRole(models.Model):
+    """Further roles a task is offered to, when the manual names more than one."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="extra_roles")
+    role = models.CharField(max_length=60)
+
+    class Meta:
+        indexes = [models.Index(fields=["role", "task"], name="taskrole_role")]
+
+
+class Event(models.Model):
+    class Kind(models.TextChoices):
+        STARTED = "started", "Inicio del caso"
+        COMPLETED = "completed", "Actividad atendida"
+        CLAIMED = "claimed", "Tarea tomada"
+        RELEASED = "released", "Tarea liberada"
+        REASSIGNED = "reassigned", "Tarea reasignada"
+        CANCELLED = "cancelled", "Caso anulado"
+        FINISHED = "finished", "Fin del procedimiento"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    activity = models.PositiveIntegerField(null=True, blank=True)
+    name = models.CharField(max_length=300, blank=True)
+    role = models.CharField(max_length=60, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    decision = models.CharField(max_length=120, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]

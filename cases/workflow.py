@@ -1,0 +1,319 @@
+"""Starting cases and moving them on: the only code that writes cases and tasks.
+
+Each operation is one transaction. Completing a task claims its row with a conditional UPDATE
+(`status = open`) and advances the case with a compare-and-set on `lock_version`, so when two
+people complete the same task at once exactly one wins and the case moves on once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from engine.forms import validate_submission
+from engine.runtime import EngineError
+from org.models import Role, is_coordinator, role_slugs
+
+from . import procedures
+from .models import Case, CaseSequence, Event, Task, TaskRole
+
+
+class WorkflowError(Exception):
+    status = 400
+    code = "error"
+
+    def __init__(self, detail: str, errors: dict | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or {}
+
+
+class NotFound(WorkflowError):
+    status, code = 404, "no_encontrado"
+
+
+class Forbidden(WorkflowError):
+    status, code = 403, "prohibido"
+
+
+class Conflict(WorkflowError):
+    status, code = 409, "conflicto"
+
+
+class Invalid(WorkflowError):
+    status, code = 422, "datos_invalidos"
+
+
+def _display(user) -> str:
+    return (user.get_full_name() or user.username) if user else "otra persona"
+
+
+def task_roles(task: Task) -> list[str]:
+    return [task.role, *(r.role for r in task.extra_roles.all())]
+
+
+@dataclass
+class TaskView:
+    """What a person may do with a task right now."""
+
+    task: Task
+    roles: list[str]
+    may_act: bool
+    reason: str = ""
+    fields: tuple = ()
+    decision: object = None
+    activity: object = None
+    extra: dict = field(default_factory=dict)
+
+
+def describe(task: Task, user) -> TaskView:
+    s = procedures.sheet(task.procedure)
+    activity = s.activity(task.activity)
+    roles = task_roles(task)
+    may_act, reason = True, ""
+    if not task.is_open:
+        may_act, reason = False, f"La tarea ya fue atendida por {_display(task.completed_by)}."
+    elif task.assignee_id and task.assignee_id != user.id:
+        may_act, reason = False, f"La tarea la tiene {_display(task.assignee)}."
+    elif not task.assignee_id and not (set(roles) & role_slugs(user)):
+        may_act, reason = False, "La tarea corresponde a otro rol."
+    fields = () if task.waiting else activity.form
+    decision = None if task.waiting else activity.decision
+    return TaskView(task, roles, may_act, reason, fields, decision, activity)
+
+
+# --- starting -------------------------------------------------------------------------------
+def _next_number(code: str) -> str:
+    year = timezone.localdate().year
+    sequence, _ = CaseSequence.objects.select_for_update().get_or_create(procedure=code, year=year)
+    CaseSequence.objects.filter(pk=sequence.pk).update(last=F("last") + 1)
+    sequence.refresh_from_db(fields=["last"])
+    return f"{code}-{year}-{sequence.last:06d}"
+
+
+def start_case(user, code: str, start_key: str | None = None, data: dict | None = None) -> Case:
+    try:
+        s = procedures.sheet(code)
+    except procedures.UnknownProcedure:
+        raise NotFound(f"No existe el procedimiento {code}.") from None
+    keys = {key: label for key, label, _ in s.entry_points}
+    if start_key is not None and start_key not in keys:
+        # Accept the printed label as well as its key.
+        by_label = {label: key for key, label in keys.items()}
+        start_key = by_label.get(start_key, start_key)
+        if start_key not in keys:
+            raise Invalid(f"Inicio desconocido «{start_key}». Opciones: " + "; ".join(keys.values()), {"start": "desconocido"})
+    if start_key is None and len(keys) > 1:
+        raise Invalid("Elija por dónde inicia el procedimiento: " + "; ".join(keys.values()), {"start": "obligatorio"})
+    if not procedures.can_start(role_slugs(user), s, start_key):
+        raise Forbidden("Sus roles no le permiten iniciar este procedimiento.")
+    engine = procedures.engine(s.code, s.version)
+    try:
+        workflow = engine.start(start_key)
+    except EngineError as exc:
+        raise Invalid(str(exc)) from None
+    now = timezone.now()
+    person = getattr(user, "person", None)
+    with transaction.atomic():
+        case = Case.objects.create(
+            number=_next_number(s.code), procedure=s.code, version=s.version, start_key=start_key or "",
+            started_by=user, requester_unit=person.unit if person else None,
+            created_at=now, updated_at=now, state=engine.serialize(workflow),
+        )
+        Event.objects.create(case=case, kind=Event.Kind.STARTED, user=user, created_at=now,
+                             note=keys.get(start_key, "") if start_key else "")
+        _sync_tasks(case, engine, workflow, now)
+    if data:
+        first = [t for t in case.tasks.filter(status=Task.Status.OPEN) if t.assignee_id == user.id]
+        if len(first) == 1:
+            complete_task(first[0].pk, user, data, None)
+        else:
+            raise Invalid("Los datos iniciales solo se aceptan cuando la primera actividad le corresponde a usted.",
+                          {"data": "no aplicable"})
+    case.refresh_from_db()
+    return case
+
+
+def _sync_tasks(case: Case, engine, workflow, now) -> list[Task]:
+    """Create a task row for every ready engine task that has none yet."""
+    s = engine.sheet
+    ready = engine.ready_tasks(workflow)
+    known = set(case.tasks.filter(status=Task.Status.OPEN).values_list("engine_id", flat=True))
+    requester = procedures.requester_roles()
+    created = []
+    for item in ready:
+        if item.id in known:
+            continue
+        activity = s.activity(item.activity)
+        if item.waiting:
+            name = f"Se espera a {activity.wait.party}: {activity.wait.awaited}".strip().rstrip(":")
+        else:
+            name = activity.name
+        assignee = None
+        if set(activity.roles) & requester:
+            # The requester does the requesting unit's activities of their own case.
+            holds = "personal-mindef" in activity.roles or set(activity.roles) & set(role_slugs(case.started_by))
+            if holds:
+                assignee = case.started_by
+        days = activity.due_days or settings.MAPRO_TASK_DUE_DAYS
+        task = Task.objects.create(
+            case=case, procedure=case.procedure, engine_id=item.id, activity=item.activity, waiting=item.waiting,
+            name=name[:300], role=activity.role, assignee=assignee, created_at=now, due_at=now + timedelta(days=days),
+        )
+        TaskRole.objects.bulk_create([TaskRole(task=task, role=r) for r in activity.roles[1:]])
+        created.append(task)
+    ready_ids = {item.id for item in ready}
+    stale = [pk for pk, eid in case.tasks.filter(status=Task.Status.OPEN).values_list("pk", "engine_id") if eid not in ready_ids]
+    if stale:
+        Task.objects.filter(pk__in=stale).update(status=Task.Status.CANCELLED, completed_at=now)
+    return created
+
+
+# --- acting on tasks ------------------------------------------------------------------------
+def get_task(task_id) -> Task:
+    try:
+        return Task.objects.select_related("case", "assignee", "completed_by").get(pk=task_id)
+    except (Task.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No existe la tarea.") from None
+
+
+def _check_may_act(task: Task, user):
+    roles = task_roles(task)
+    if task.assignee_id == user.id:
+        return
+    if not (set(roles) & role_slugs(user)):
+        raise Forbidden("La tarea corresponde a otro rol; no puede atenderla.")
+    if not task.is_open:
+        raise Conflict(f"La tarea ya fue atendida por {_display(task.completed_by)}.")
+    if task.assignee_id:
+        raise Conflict(f"La tarea la tiene {_display(task.assignee)}.")
+
+
+def claim_task(task_id, user) -> Task:
+    task = get_task(task_id)
+    _check_may_act(task, user)
+    if not task.is_open:
+        raise Conflict(f"La tarea ya fue atendida por {_display(task.completed_by)}.")
+    if task.assignee_id == user.id:
+        return task
+    now = timezone.now()
+    with transaction.atomic():
+        taken = Task.objects.filter(pk=task.pk, status=Task.Status.OPEN, assignee__isnull=True).update(assignee=user, claimed_at=now)
+        if not taken:
+            task.refresh_from_db()
+            raise Conflict(f"La tarea la tiene {_display(task.assignee)}.")
+        Event.objects.create(case=task.case, task=task, kind=Event.Kind.CLAIMED, activity=task.activity,
+                             name=task.name, role=task.role, user=user, created_at=now)
+    task.refresh_from_db()
+    return task
+
+
+def release_task(task_id, user) -> Task:
+    task = get_task(task_id)
+    if task.assignee_id != user.id or not task.is_open:
+        raise Conflict("Solo puede liberar una tarea pendiente que usted tiene.")
+    with transaction.atomic():
+        Task.objects.filter(pk=task.pk).update(assignee=None, claimed_at=None)
+        Event.objects.create(case=task.case, task=task, kind=Event.Kind.RELEASED, activity=task.activity,
+                             name=task.name, role=task.role, user=user)
+    task.refresh_from_db()
+    return task
+
+
+def reassign_task(task_id, by_user, to_username: str) -> Task:
+    task = get_task(task_id)
+    if not is_coordinator(by_user):
+        raise Forbidden("Solo el/la Jefe(a) o un(a) coordinador(a) puede reasignar tareas.")
+    if not task.is_open:
+        raise Conflict(f"La tarea ya fue atendida por {_display(task.completed_by)}.")
+    User = get_user_model()
+    try:
+        target = User.objects.get(username=to_username, is_active=True)
+    except User.DoesNotExist:
+        raise Invalid(f"No existe el usuario «{to_username}».", {"assignee": "desconocido"}) from None
+    roles = task_roles(task)
+    if not Role.objects.filter(slug__in=roles, members=target).exists():
+        raise Invalid(f"{_display(target)} no tiene el rol de esta tarea.", {"assignee": "sin rol"})
+    with transaction.atomic():
+        changed = Task.objects.filter(pk=task.pk, status=Task.Status.OPEN).update(assignee=target, claimed_at=timezone.now())
+        if not changed:
+            raise Conflict("La tarea ya no está pendiente.")
+        Event.objects.create(case=task.case, task=task, kind=Event.Kind.REASSIGNED, activity=task.activity,
+                             name=task.name, role=task.role, user=by_user, note=f"Reasignada a {target.username}")
+    task.refresh_from_db()
+    return task
+
+
+def complete_task(task_id, user, data: dict | None, decision: str | None) -> Case:
+    task = get_task(task_id)
+    _check_may_act(task, user)
+    if not task.is_open:
+        raise Conflict(f"La tarea ya fue atendida por {_display(task.completed_by)}.")
+    view = describe(task, user)
+    clean, errors = validate_submission(view.fields, data or {})
+    if errors:
+        first = next(iter(errors.values()))
+        raise Invalid(first, errors)
+    decision_label = ""
+    if view.decision:
+        answer = view.decision.answer(decision or "")
+        if answer is None:
+            options = " / ".join(a.label for a in view.decision.answers)
+            raise Invalid(f"Indique la decisión «{view.decision.question}»: {options}.", {"decision": "obligatoria"})
+        decision_label = answer.label
+    elif decision:
+        raise Invalid("Esta actividad no termina en una decisión.", {"decision": "no aplica"})
+
+    case = task.case
+    engine = procedures.engine(case.procedure, case.version)
+    now = timezone.now()
+    with transaction.atomic():
+        workflow = engine.restore(case.state)
+        try:
+            engine.complete(workflow, task.engine_id, clean, decision_label or None)
+        except EngineError as exc:
+            raise Invalid(str(exc)) from None
+        won = Task.objects.filter(pk=task.pk, status=Task.Status.OPEN).update(
+            status=Task.Status.COMPLETED, completed_by=user, completed_at=now, assignee=user,
+        )
+        if not won:
+            task.refresh_from_db()
+            raise Conflict(f"La tarea ya fue atendida por {_display(task.completed_by)}.")
+        finished = engine.is_completed(workflow)
+        advanced = Case.objects.filter(pk=case.pk, lock_version=case.lock_version).update(
+            state=engine.serialize(workflow), lock_version=F("lock_version") + 1, updated_at=now,
+            status=Case.Status.COMPLETED if finished else Case.Status.OPEN, completed_at=now if finished else None,
+        )
+        if not advanced:
+            raise Conflict("El caso cambió mientras se atendía la tarea; vuelva a intentarlo.")
+        Event.objects.create(case=case, task=task, kind=Event.Kind.COMPLETED, activity=task.activity, name=task.name,
+                             role=task.role, user=user, decision=decision_label, data=clean, created_at=now)
+        case.refresh_from_db()
+        _sync_tasks(case, engine, workflow, now)
+        if finished:
+            Event.objects.create(case=case, kind=Event.Kind.FINISHED, created_at=now)
+    return case
+
+
+# --- inbox ----------------------------------------------------------------------------------
+def inbox(user, scope: str = "mine", procedure: str | None = None):
+    """Open tasks assigned to the user (mine) or offered to the user's roles (available)."""
+    tasks = Task.objects.filter(status=Task.Status.OPEN)
+    if scope == "mine":
+        tasks = tasks.filter(assignee=user)
+    elif scope == "available":
+        roles = list(role_slugs(user))
+        tasks = tasks.filter(assignee__isnull=True).filter(
+            Q(role__in=roles) | Q(pk__in=TaskRole.objects.filter(role__in=roles).values("task_id"))
+        )
+    else:
+        raise Invalid("El alcance debe ser «mine» o «available».", {"scope": "desconocido"})
+    if procedure:
+        tasks = tasks.filter(procedure=procedure)
+    # Overdue first: ordering by due date puts every overdue task before any that is not.
+    return tasks.select_related("case", "assignee").order_by("due_at", "id")

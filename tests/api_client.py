@@ -1,0 +1,54 @@
+"""A small JSON client for the API, used by the user-story tests."""
+import json
+
+from django.test import Client
+
+
+class Api:
+    def __init__(self, username=None, password="clave-segura-123"):
+        self.client = Client()
+        self.token = None
+        if username:
+            response = self.post("/api/auth/token", {"username": username, "password": password}, auth=False)
+            assert response.status_code == 200, response.content
+            self.token = response.json()["token"]
+
+    def _headers(self, auth):
+        return {"HTTP_AUTHORIZATION": f"Bearer {self.token}"} if auth and self.token else {}
+
+    def get(self, path, auth=True, **params):
+        return self.client.get(path, params, **self._headers(auth))
+
+    def post(self, path, body=None, auth=True):
+        return self.client.post(path, json.dumps(body or {}), content_type="application/json", **self._headers(auth))
+
+
+def sample_value(field):
+    """A valid value for a form field, by type."""
+    return {
+        "integer": 3, "number": 2.5, "boolean": True, "date": "2026-11-27", "datetime": "2026-11-27T10:30",
+        "email": "usuario@mindef.gob.pe", "url": "https://www.gob.pe/mindef", "ipv4": "10.10.1.20", "port": 443,
+        "ports": "443, 8080", "dni": "45678912", "document": "INFORME N° 00045-2026-MINDEF/SG-OGTIE",
+    }.get(field["type"] if isinstance(field, dict) else field.type, "Texto de prueba")
+
+
+def fill(form_schema):
+    """Valid data for a task's JSON-Schema form."""
+    data = {}
+    for key, prop in form_schema["properties"].items():
+        if "enum" in prop:
+            data[key] = prop["enum"][0]
+        elif prop.get("type") == "array":
+            data[key] = prop["items"]["enum"][:1]
+        else:
+            kind = prop.get("format") or prop.get("type")
+            mapping = {"date": "date", "date-time": "datetime", "email": "email", "uri": "url", "ipv4": "ipv4",
+                       "integer": "integer", "number": "number", "boolean": "boolean"}
+            if prop.get("pattern") == r"^\d{8}$":
+                kind = "dni"
+            elif prop.get("pattern", "").startswith(r"^\d{1,5}"):
+                kind = "ports"
+            elif prop.get("type") == "integer" and prop.get("maximum") == 65535:
+                kind = "port"
+            data[key] = sample_value({"type": mapping.get(kind, kind)})
+    return data

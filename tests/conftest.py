@@ -1,0 +1,40 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from org.models import Person, Role, Unit
+
+
+@pytest.fixture
+def organization(db):
+    call_command("load_organization", verbosity=0)
+
+
+@pytest.fixture
+def make_user(organization):
+    """make_user("ana", "operador-mesa-ayuda", unit="ogtie") -> a user holding those roles."""
+
+    def make(username, *roles, unit="uo", password="clave-segura-123"):
+        user = get_user_model().objects.create_user(username=username, password=password)
+        Person.objects.create(user=user, unit=Unit.objects.get(slug=unit))
+        for slug in roles:
+            Role.objects.get(slug=slug).members.add(user)
+        Role.objects.get(slug="personal-mindef").members.add(user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def staff(make_user):
+    """One user per role of the manual, username = role slug (like the demo)."""
+    users = {}
+    for role in Role.objects.all():
+        users[role.slug] = make_user(role.slug, role.slug, unit=role.unit.slug)
+    return users
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Real PBKDF2 costs ~0.3 s per user; the stories create dozens of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

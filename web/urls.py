@@ -1,0 +1,21 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("ingresar/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("salir/", auth_views.LogoutView.as_view(), name="logout"),
+    path("procedimientos/", views.catalogue, name="catalogue"),
+    path("procedimientos/<str:code>/", views.procedure_detail, name="procedure"),
+    path("procedimientos/<str:code>/bpmn", views.procedure_bpmn, name="procedure-bpmn"),
+    path("procedimientos/<str:code>/iniciar", views.case_start, name="case-start"),
+    path("casos/", views.case_list, name="cases"),
+    path("casos/<int:case_id>/", views.case_detail, name="case"),
+    path("tareas/<int:task_id>/", views.task_detail, name="task"),
+    path("tareas/<int:task_id>/atender", views.task_complete, name="task-complete"),
+    path("tareas/<int:task_id>/tomar", views.task_claim, name="task-claim"),
+    path("tareas/<int:task_id>/liberar", views.task_release, name="task-release"),
+    path("tareas/<int:task_id>/reasignar", views.task_reassign, name="task-reassign"),
+]

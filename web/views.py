@@ -1,0 +1,235 @@
+"""Server-rendered pages. Thin: rules live in cases.workflow; this only reads forms and renders."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from cases import procedures, workflow
+from cases.models import Case, Task
+from engine.diagram import render_svg
+from org.models import Role, is_coordinator, role_slugs
+
+
+def _sheet_or_404(code):
+    try:
+        return procedures.sheet(code)
+    except procedures.UnknownProcedure:
+        raise Http404("No existe el procedimiento") from None
+
+
+def _form_data(request, fields) -> dict:
+    data = {}
+    for f in fields:
+        if f.type == "multichoice":
+            values = request.POST.getlist(f.key)
+            if values:
+                data[f.key] = values
+        elif f.type == "boolean":
+            data[f.key] = f.key in request.POST
+        elif f.key in request.POST:
+            data[f.key] = request.POST[f.key]
+    return data
+
+
+def _diagram(case_or_sheet, current=(), done=()):
+    if isinstance(case_or_sheet, Case):
+        engine = procedures.engine(case_or_sheet.procedure, case_or_sheet.version)
+    else:
+        engine = procedures.engine(case_or_sheet.code, case_or_sheet.version)
+    return render_svg(engine.graph, set(current), set(done))
+
+
+@login_required
+def inbox(request):
+    scope = request.GET.get("scope", "mine")
+    if scope not in ("mine", "available"):
+        scope = "mine"
+    procedure = request.GET.get("procedure") or None
+    tasks = workflow.inbox(request.user, scope, procedure)
+    page = Paginator(tasks, 50).get_page(request.GET.get("page"))
+    context = {
+        "scope": scope,
+        "procedure": procedure,
+        "page": page,
+        "sheets": procedures.sheets().values(),
+        "counts": {
+            "mine": workflow.inbox(request.user, "mine").count(),
+            "available": workflow.inbox(request.user, "available").count(),
+        },
+    }
+    template = "web/_inbox_table.html" if request.headers.get("HX-Request") else "web/inbox.html"
+    return render(request, template, context)
+
+
+@login_required
+def catalogue(request):
+    mine = role_slugs(request.user)
+    groups = {}
+    for s in procedures.sheets().values():
+        groups.setdefault(s.process or "Otros", []).append((s, procedures.can_start(mine, s)))
+    return render(request, "web/catalogue.html", {"groups": groups})
+
+
+@login_required
+def procedure_detail(request, code):
+    s = _sheet_or_404(code)
+    organization = procedures.organization()
+    mine = role_slugs(request.user)
+    starts = [
+        {"key": key, "label": label, "activity": s.activity(n),
+         "allowed": procedures.can_start(mine, s, key if len(s.entry_points) > 1 else None)}
+        for key, label, n in s.entry_points
+    ]
+    roles = {r.slug: r.name for r in organization.roles}
+    units = {u.slug: u.acronym for u in organization.units}
+    return render(request, "web/procedure.html", {
+        "sheet": s, "starts": starts, "roles": roles, "units": units,
+        "routes": {a.n: s.routes(a.n) for a in s.activities},
+        "diagram": _diagram(s),
+    })
+
+
+@login_required
+def procedure_bpmn(request, code):
+    s = _sheet_or_404(code)
+    response = HttpResponse(procedures.engine(s.code, s.version).bpmn_xml, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{s.code}.bpmn"'
+    return response
+
+
+@login_required
+@require_POST
+def case_start(request, code):
+    s = _sheet_or_404(code)
+    start_key = request.POST.get("start") or None
+    entry = next((n for key, _, n in s.entry_points if key == start_key), s.entry_points[0][2])
+    fields = s.activity(entry).form
+    data = _form_data(request, fields) if request.POST.get("with_data") else None
+    try:
+        case = workflow.start_case(request.user, s.code, start_key, data)
+    except workflow.WorkflowError as exc:
+        messages.error(request, exc.detail)
+        return redirect("procedure", code=s.code)
+    messages.success(request, f"Caso {case.number} iniciado.")
+    mine = case.tasks.filter(status=Task.Status.OPEN, assignee=request.user).first()
+    return redirect("task", task_id=mine.pk) if mine else redirect("case", case_id=case.pk)
+
+
+@login_required
+def case_list(request):
+    cases = Case.objects.select_related("started_by")
+    if request.GET.get("all") and (role_slugs(request.user) - procedures.requester_roles() or request.user.is_staff):
+        show_all = True
+    else:
+        cases, show_all = cases.filter(started_by=request.user), False
+    status = request.GET.get("status")
+    if status in Case.Status.values:
+        cases = cases.filter(status=status)
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    return render(request, "web/cases.html", {"page": page, "show_all": show_all, "status": status, "statuses": Case.Status.choices})
+
+
+@login_required
+def case_detail(request, case_id):
+    case = get_object_or_404(Case.objects.select_related("started_by"), pk=case_id)
+    s = procedures.sheet(case.procedure, case.version)
+    open_tasks = list(case.tasks.filter(status=Task.Status.OPEN).select_related("assignee"))
+    events = list(case.events.select_related("user"))
+    done = {e.activity for e in events if e.kind == "completed"}
+    return render(request, "web/case.html", {
+        "case": case, "sheet": s, "open_tasks": open_tasks, "events": events,
+        "diagram": _diagram(case, {t.activity for t in open_tasks}, done),
+    })
+
+
+def _task_page(request, task, values=None, errors=None, status=200):
+    view = workflow.describe(task, request.user)
+    case = task.case
+    events = list(case.events.select_related("user"))
+    open_activities = set(case.tasks.filter(status=Task.Status.OPEN).values_list("activity", flat=True))
+    organization = procedures.organization()
+    candidates = []
+    if task.is_open and is_coordinator(request.user):
+        candidates = (Role.objects.filter(slug__in=view.roles).values_list("members__username", flat=True)
+                      .exclude(members__username=None).distinct().order_by("members__username"))
+    return render(request, "web/task.html", {
+        "task": task, "view": view, "case": case, "events": events,
+        "activity": view.activity,
+        "role_names": [organization.role(r).name for r in view.roles],
+        "unit": organization.unit(view.activity.unit),
+        "values": values or {}, "errors": errors or {},
+        "candidates": candidates,
+        "diagram": _diagram(case, open_activities, {e.activity for e in events if e.kind == "completed"}),
+    }, status=status)
+
+
+@login_required
+def task_detail(request, task_id):
+    try:
+        task = workflow.get_task(task_id)
+    except workflow.NotFound:
+        raise Http404("No existe la tarea") from None
+    return _task_page(request, task)
+
+
+@login_required
+@require_POST
+def task_complete(request, task_id):
+    try:
+        task = workflow.get_task(task_id)
+    except workflow.NotFound:
+        raise Http404("No existe la tarea") from None
+    view = workflow.describe(task, request.user)
+    data = _form_data(request, view.fields)
+    try:
+        case = workflow.complete_task(task.pk, request.user, data, request.POST.get("decision") or None)
+    except workflow.Invalid as exc:
+        # Bad input loses nothing: the page comes back with what was typed and each error.
+        messages.error(request, exc.detail)
+        return _task_page(request, task, values=data, errors=exc.errors, status=422)
+    except workflow.WorkflowError as exc:
+        messages.error(request, exc.detail)
+        task.refresh_from_db()
+        return _task_page(request, task, values=data, status=exc.status)
+    messages.success(request, f"Actividad {task.activity} atendida.")
+    following = case.tasks.filter(status=Task.Status.OPEN, assignee=request.user).first()
+    if following:
+        return redirect("task", task_id=following.pk)
+    return redirect("case", case_id=case.pk)
+
+
+def _task_action(action):
+    @login_required
+    @require_POST
+    def view(request, task_id):
+        try:
+            action(request, task_id)
+        except workflow.NotFound:
+            raise Http404("No existe la tarea") from None
+        except workflow.WorkflowError as exc:
+            messages.error(request, exc.detail)
+        return redirect("task", task_id=task_id)
+
+    return view
+
+
+def _claim(request, task_id):
+    workflow.claim_task(task_id, request.user)
+    messages.success(request, "Tomó la tarea; ahora está en «Asignadas a mí».")
+
+
+def _release(request, task_id):
+    workflow.release_task(task_id, request.user)
+    messages.success(request, "La tarea volvió a estar disponible para su rol.")
+
+
+def _reassign(request, task_id):
+    task = workflow.reassign_task(task_id, request.user, request.POST.get("assignee", ""))
+    messages.success(request, f"Tarea reasignada a {task.assignee.username}.")
+
+
+task_claim = _task_action(_claim)
+task_release = _task_action(_release)
+task_reassign = _task_action(_reassign)

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "org",
     "cases",
+    "schedules",
+    "documents",
     "api",
     "web",
 ]

@@ -85,6 +85,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue instead of failing: BEGIN IMMEDIATE takes the write lock up front.
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    # A file, not shared-cache memory: there concurrent writers fail at once instead of waiting.
+    # One file per test process, so parallel runs never share (and delete) each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 
 AUTHENTICATION_BACKENDS = ["org.backends.DemoAwareBackend"]
 AUTH_PASSWORD_VALIDATORS = [

@@ -50,5 +50,9 @@ def fill(form_schema):
                 kind = "ports"
             elif prop.get("type") == "integer" and prop.get("maximum") == 65535:
                 kind = "port"
-            data[key] = sample_value({"type": mapping.get(kind, kind)})
+            value = sample_value({"type": mapping.get(kind, kind)})
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                value = max(value, prop.get("minimum", value))
+                value = min(value, prop.get("maximum", value))
+            data[key] = value
     return data

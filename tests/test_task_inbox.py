@@ -1,0 +1,68 @@
+"""Mis tareas: assigned to me, offered to my roles, overdue first; claim, release, reassign."""
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from cases.models import Task
+
+from .api_client import Api
+
+pytestmark = pytest.mark.django_db
+
+TICKET = {"asunto": "Sin red", "detalle": "No hay red", "categoria": "Red e Internet", "ubicacion": "Piso 2"}
+
+
+def start_ticket():
+    return Api("personal-mindef").post("/api/cases", {"procedure": "S04.03.04.02", "data": TICKET}).json()
+
+
+def test_offered_task_is_claimed_by_one_holder_only(staff, make_user):
+    make_user("operadora2", "operador-mesa-ayuda", unit="ogtie")
+    [task] = start_ticket()["open_tasks"]
+    first, second = Api("operador-mesa-ayuda"), Api("operadora2")
+    assert [t["id"] for t in second.get("/api/tasks", scope="available").json()] == [task["id"]]
+    assert first.post(f"/api/tasks/{task['id']}/claim").status_code == 200
+    lost = second.post(f"/api/tasks/{task['id']}/claim")
+    assert lost.status_code == 409 and "operador-mesa-ayuda" in lost.json()["detail"]
+    assert second.get("/api/tasks", scope="available").json() == []
+    assert [t["id"] for t in first.get("/api/tasks", scope="mine").json()] == [task["id"]]
+    held = second.post(f"/api/tasks/{task['id']}/complete", {"data": {"prioridad": "Alta"}, "decision": "Sí"})
+    assert held.status_code == 409
+
+
+def test_overdue_tasks_come_first_and_filter_by_procedure(staff):
+    tasks = [start_ticket()["open_tasks"][0]["id"] for _ in range(3)]
+    Task.objects.filter(pk=tasks[2]).update(due_at=timezone.now() - timedelta(days=2))
+    operator = Api("operador-mesa-ayuda")
+    listed = [t["id"] for t in operator.get("/api/tasks", scope="available").json()]
+    assert listed[0] == tasks[2]
+    assert operator.get("/api/tasks", scope="available", procedure="S04.01.00.01").json() == []
+    assert len(operator.get("/api/tasks", scope="available", procedure="S04.03.04.02").json()) == 3
+
+
+def test_coordinator_reassigns_and_others_cannot(staff, make_user):
+    make_user("tecnico2", "soporte-tecnico", unit="ogtie")
+    [task] = start_ticket()["open_tasks"]
+    operator = Api("operador-mesa-ayuda")
+    case = operator.post(f"/api/tasks/{task['id']}/complete", {"data": {"prioridad": "Media"}, "decision": "Sí"}).json()
+    [assign] = case["open_tasks"]
+    case = operator.post(f"/api/tasks/{assign['id']}/complete", {"data": {"especialidad": "Redes"}}).json()
+    [attend] = case["open_tasks"]
+    assert attend["role"] == "soporte-tecnico"
+    denied = operator.post(f"/api/tasks/{attend['id']}/reassign", {"assignee": "tecnico2"})
+    assert denied.status_code == 403
+    coordinator = Api("coord-infraestructura")
+    moved = coordinator.post(f"/api/tasks/{attend['id']}/reassign", {"assignee": "tecnico2"})
+    assert moved.status_code == 200 and moved.json()["assignee"] == "tecnico2"
+    wrong = coordinator.post(f"/api/tasks/{attend['id']}/reassign", {"assignee": "personal-mindef"})
+    assert wrong.status_code == 422
+    assert [t["id"] for t in Api("tecnico2").get("/api/tasks", scope="mine").json()] == [attend["id"]]
+
+
+def test_release_returns_the_task_to_the_role(staff):
+    [task] = start_ticket()["open_tasks"]
+    operator = Api("operador-mesa-ayuda")
+    operator.post(f"/api/tasks/{task['id']}/claim")
+    assert operator.post(f"/api/tasks/{task['id']}/release").json()["assignee"] is None
+    assert len(operator.get("/api/tasks", scope="available").json()) == 1

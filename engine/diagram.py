@@ -47,7 +47,7 @@ def render_svg(graph: Graph, current: set[int] = frozenset(), done: set[int] = f
         cx, cy = node.x + nw / 2, node.y + nh / 2
         if node.kind in ("task", "wait"):
             state = "current" if node.activity in current else ("done" if node.activity in done else "")
-            css = f"task {node.kind} {state}".strip()
+            css = " ".join(c for c in ("task", "wait" if node.kind == "wait" else "", state) if c)
             out.append(f'<g class="{css}" data-activity="{node.activity}"><title>{escape(node.name)}</title>')
             out.append(f'<rect x="{node.x:.0f}" y="{node.y:.0f}" width="{nw}" height="{nh}" rx="10"/>')
             for i, line in enumerate(_wrap(node.name, 21, 5)):

@@ -1,0 +1,37 @@
+"""Demo accounts and the operator's command line."""
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+
+@pytest.mark.django_db
+def test_demo_users_exist_per_role_and_only_sign_in_in_demo_mode(organization, settings, monkeypatch):
+    monkeypatch.setenv("MAPRO_DEMO_PASSWORD", "demo-clave-123")
+    call_command("demo_users", stdout=StringIO())
+    settings.DEMO_MODE = False
+    assert not Client().login(username="operador-mesa-ayuda", password="demo-clave-123")
+    settings.DEMO_MODE = True
+    assert Client().login(username="operador-mesa-ayuda", password="demo-clave-123")
+    assert Client().login(username="admin", password="demo-clave-123")
+
+
+def test_validate_reports_all_sheets():
+    out = StringIO()
+    call_command("procedures", "validate", stdout=out)
+    assert out.getvalue().startswith("23 fichas válidas")
+
+
+def test_export_lists_every_procedure_with_printed_activity_numbers():
+    out = StringIO()
+    call_command("procedures", "export", "--format", "json", stdout=out)
+    procedures = json.loads(out.getvalue())["procedures"]
+    assert len(procedures) == 23
+    restoration = next(p for p in procedures if p["code"] == "S04.03.02.02")
+    assert restoration["activities"][0]["n"] == 15
+    support = next(p for p in procedures if p["code"] == "S04.03.04.02")
+    assert set(support["activities"][0]) == {"n", "name", "unit", "role", "next"}
+    assert support["activities"][1]["next"] == [{"goto": 4, "condition": "Sí"}, {"goto": 3, "condition": "No"}]
+    assert support["activities"][2]["next"] == [{"goto": "END", "condition": None}]

@@ -141,8 +141,10 @@ def start_case(user, code: str, start_key: str | None = None, data: dict | None 
     return case
 
 
-def _sync_tasks(case: Case, engine, workflow, now) -> list[Task]:
-    """Create a task row for every ready engine task that has none yet."""
+def _sync_tasks(case: Case, engine, workflow, now, assignments: dict | None = None) -> list[Task]:
+    """Create a task row for every ready engine task that has none yet.
+
+    `assignments` maps an activity number to the user a completed form named for it."""
     s = engine.sheet
     ready = engine.ready_tasks(workflow)
     known = set(case.tasks.filter(status=Task.Status.OPEN).values_list("engine_id", flat=True))
@@ -162,6 +164,8 @@ def _sync_tasks(case: Case, engine, workflow, now) -> list[Task]:
             holds = "personal-mindef" in activity.roles or set(activity.roles) & set(role_slugs(case.started_by))
             if holds:
                 assignee = case.started_by
+        if assignments and item.activity in assignments and not item.waiting:
+            assignee = assignments[item.activity]
         days = activity.due_days or settings.MAPRO_TASK_DUE_DAYS
         task = Task.objects.create(
             case=case, procedure=case.procedure, engine_id=item.id, activity=item.activity, waiting=item.waiting,
@@ -271,6 +275,7 @@ def complete_task(task_id, user, data: dict | None, decision: str | None) -> Cas
     elif decision:
         raise Invalid("Esta actividad no termina en una decisión.", {"decision": "no aplica"})
 
+    assignments = _assignments(view, clean)
     case = task.case
     engine = procedures.engine(case.procedure, case.version)
     now = timezone.now()
@@ -296,10 +301,30 @@ def complete_task(task_id, user, data: dict | None, decision: str | None) -> Cas
         Event.objects.create(case=case, task=task, kind=Event.Kind.COMPLETED, activity=task.activity, name=task.name,
                              role=task.role, user=user, decision=decision_label, data=clean, created_at=now)
         case.refresh_from_db()
-        _sync_tasks(case, engine, workflow, now)
+        _sync_tasks(case, engine, workflow, now, assignments)
         if finished:
             Event.objects.create(case=case, kind=Event.Kind.FINISHED, created_at=now)
     return case
+
+
+def _assignments(view: TaskView, clean: dict) -> dict:
+    """Users named in `user` fields, checked to hold the role of the activity they will do."""
+    sheet = procedures.sheet(view.task.procedure)
+    found, errors = {}, {}
+    User = get_user_model()
+    for f in view.fields:
+        username = clean.get(f.key)
+        if f.assigns is None or not username:
+            continue
+        roles = sheet.activity(f.assigns).roles
+        user = User.objects.filter(username=username, is_active=True, mapro_roles__slug__in=roles).first()
+        if user is None:
+            errors[f.key] = f"«{f.label}»: no existe un usuario «{username}» con el rol de la actividad {f.assigns}."
+        else:
+            found[f.assigns] = user
+    if errors:
+        raise Invalid(next(iter(errors.values())), errors)
+    return found
 
 
 # --- inbox ----------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ def render_svg(graph: Graph, current: set[int] = frozenset(), done: set[int] = f
     for slug, name in graph.lanes:
         y, lane_h = graph.lane_bounds[slug]
         out.append(f'<rect x="0" y="{y:.0f}" width="{graph.width:.0f}" height="{lane_h:.0f}" class="lane"/>')
-        out.append(f'<rect x="0" y="{y:.0f}" width="{LANE_HEADER}" height="{lane_h:.0f}" class="lane-head"/>')
+        out.append(f'<rect x="0" y="{y:.0f}" width="{LANE_HEADER}" height="{lane_h:.0f}" class="lane-head"><title>{escape(name)}</title></rect>')
         cx, cy = LANE_HEADER / 2, y + lane_h / 2
         label = escape(name if len(name) < lane_h / 6.5 else name[: int(lane_h / 6.5) - 1] + "…")
         out.append(f'<text x="{cx:.0f}" y="{cy:.0f}" transform="rotate(-90 {cx:.0f} {cy:.0f})" class="lane-label">{label}</text>')
@@ -40,7 +40,8 @@ def render_svg(graph: Graph, current: set[int] = frozenset(), done: set[int] = f
         points = " ".join(f"{x:.0f},{y:.0f}" for x, y in flow.waypoints)
         out.append(f'<polyline points="{points}" class="flow" marker-end="url(#arrow)"/>')
         if flow.name:
-            x, y = flow.waypoints[1] if len(flow.waypoints) > 2 else flow.waypoints[0]
+            # On the last bend, i.e. on the segment that enters the target: never on a shared trunk.
+            x, y = flow.waypoints[-2] if len(flow.waypoints) > 2 else flow.waypoints[0]
             out.append(f'<text x="{x + 4:.0f}" y="{y - 4:.0f}" class="flow-label">{escape(flow.name[:24])}</text>')
     for node in graph.nodes.values():
         nw, nh = node.size

@@ -23,6 +23,7 @@ _SCHEMA_TYPES = {
     "port": {"type": "integer", "minimum": 1, "maximum": 65535},
     "ports": {"type": "string", "pattern": r"^\d{1,5}(\s*,\s*\d{1,5})*$"},
     "dni": {"type": "string", "pattern": r"^\d{8}$"},
+    "user": {"type": "string", "format": "username"},
 }
 
 
@@ -33,6 +34,8 @@ def json_schema(fields: tuple[FormField, ...]) -> dict:
         prop["title"] = f.label
         if f.help:
             prop["description"] = f.help
+        if f.assigns is not None:
+            prop["description"] = (prop.get("description", "") + f" Usuario que atenderá la actividad {f.assigns}.").strip()
         if f.type == "choice":
             prop["enum"] = list(f.options)
         if f.type == "multichoice":
@@ -57,7 +60,7 @@ def _empty(value) -> bool:
 def clean_value(f: FormField, value):
     """Return the value in its canonical form, or raise ValueError with a Spanish message."""
     t = f.type
-    if t in ("text", "textarea", "document"):
+    if t in ("text", "textarea", "document", "user"):
         if not isinstance(value, (str, int, float)):
             raise ValueError("debe ser texto")
         return str(value).strip()

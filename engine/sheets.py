@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover
 END = "END"
 
 FIELD_TYPES = {
-    "text", "textarea", "integer", "number", "date", "datetime", "boolean", "email", "url",
+    "user", "text", "textarea", "integer", "number", "date", "datetime", "boolean", "email", "url",
     "ipv4", "port", "ports", "dni", "choice", "multichoice", "document",
 }
 SCHEDULE_RULES = {"daily", "weekly", "monthly", "quarterly", "semiannual", "annual"}
@@ -46,6 +46,7 @@ class FormField:
     options: tuple[str, ...] = ()
     min: float | None = None
     max: float | None = None
+    assigns: int | None = None  # a "user" field naming who does that activity next
 
 
 @dataclass(frozen=True)
@@ -217,9 +218,26 @@ def _goto(value, where: str):
         raise SheetError(f"{where}: destino «{value}» no es un número de actividad ni END") from None
 
 
+FIELD_KEYS = {"key", "label", "type", "required", "help", "options", "min", "max", "assigns"}
+ACTIVITY_KEYS = {"n", "name", "description", "unit", "roles", "role", "form", "decision", "next", "end", "parallel",
+                 "join", "wait", "periodicity", "printed_role", "due_days"}
+ENTRY_KEYS = {
+    "acronyms": {"term", "meaning"}, "definitions": {"term", "meaning"}, "inputs": {"provider", "input"},
+    "products": {"product", "users"}, "formats": {"number", "name"}, "change_control": {"version", "section", "description"},
+}
+
+
+def _check_keys(raw: dict, allowed: set, where: str):
+    """Unquoted commas in YAML flow mappings silently split a value into bogus keys: refuse them."""
+    unknown = [str(k) for k in raw if k not in allowed]
+    if unknown:
+        raise SheetError(f"{where}: claves desconocidas {', '.join(unknown)} (¿falta poner comillas a un texto con comas?)")
+
+
 def _load_field(raw: dict, where: str) -> FormField:
     if not isinstance(raw, dict) or "key" not in raw:
         raise SheetError(f"{where}: cada campo del formulario necesita «key»")
+    _check_keys(raw, FIELD_KEYS, f"{where}: campo {raw['key']}")
     return FormField(
         key=str(raw["key"]),
         label=_text(raw.get("label") or raw["key"]),
@@ -229,6 +247,7 @@ def _load_field(raw: dict, where: str) -> FormField:
         options=tuple(_text(o) for o in raw.get("options") or ()),
         min=raw.get("min"),
         max=raw.get("max"),
+        assigns=int(raw["assigns"]) if raw.get("assigns") is not None else None,
     )
 
 
@@ -236,6 +255,7 @@ def _load_activity(raw: dict, source: str) -> Activity:
     if not isinstance(raw, dict) or "n" not in raw:
         raise SheetError(f"{source}: cada actividad necesita su número «n»")
     where = f"{source}: actividad {raw['n']}"
+    _check_keys(raw, ACTIVITY_KEYS, where)
     try:
         n = int(raw["n"])
     except (TypeError, ValueError):
@@ -243,6 +263,8 @@ def _load_activity(raw: dict, source: str) -> Activity:
     decision = None
     if raw.get("decision"):
         d = raw["decision"]
+        for a in d.get("answers") or ():
+            _check_keys(a, {"label", "goto"}, f"{where}: respuesta")
         answers = tuple(Answer(_text(a.get("label")), _goto(a.get("goto"), where)) for a in d.get("answers") or ())
         decision = Decision(_text(d.get("question")), answers)
     wait = None
@@ -280,6 +302,10 @@ def load_sheet(path: Path | str) -> Sheet:
     for key in ("code", "name", "activities"):
         if not raw.get(key):
             raise SheetError(f"{source}: falta «{key}»")
+    for section, allowed in ENTRY_KEYS.items():
+        for entry in raw.get(section) or ():
+            if isinstance(entry, dict):
+                _check_keys(entry, allowed, f"{source}: {section}")
     activities = tuple(_load_activity(a, source) for a in raw["activities"])
     return Sheet(
         code=str(raw["code"]),

@@ -47,6 +47,9 @@ def validate_sheet(sheet: Sheet, organization: Organization) -> list[str]:
             for key, count in Counter(a.key for a in answers).items():
                 if count > 1:
                     error(n, f"la respuesta «{key}» se repite")
+        for f in activity.form:
+            if f.assigns is not None and f.assigns not in known:
+                error(n, f"el campo «{f.key}» asigna la actividad {f.assigns}, que no existe")
         for route in sheet.routes(n):
             if route.goto != END and route.goto not in known:
                 error(n, f"destino desconocido: actividad {route.goto}")
@@ -82,6 +85,10 @@ def _validate_form(activity, error):
         seen.add(f.key)
         if f.type not in FIELD_TYPES:
             error(activity.n, f"el campo «{f.key}» tiene un tipo desconocido «{f.type}»")
+        if f.type == "user" and f.assigns is None:
+            error(activity.n, f"el campo «{f.key}» de tipo user debe indicar qué actividad asigna (assigns)")
+        if f.assigns is not None and f.type != "user":
+            error(activity.n, f"el campo «{f.key}» asigna una actividad: debe ser de tipo user")
         if f.type in ("choice", "multichoice") and not f.options:
             error(activity.n, f"el campo «{f.key}» es de opciones pero no lista ninguna")
 

@@ -66,3 +66,16 @@ def test_release_returns_the_task_to_the_role(staff):
     operator.post(f"/api/tasks/{task['id']}/claim")
     assert operator.post(f"/api/tasks/{task['id']}/release").json()["assignee"] is None
     assert len(operator.get("/api/tasks", scope="available").json()) == 1
+
+
+def test_the_operator_assigns_the_ticket_to_a_named_technician(staff, make_user):
+    make_user("tecnico2", "soporte-tecnico", unit="ogtie")
+    [task] = start_ticket()["open_tasks"]
+    operator = Api("operador-mesa-ayuda")
+    [assign] = operator.post(f"/api/tasks/{task['id']}/complete", {"data": {"prioridad": "Alta"}, "decision": "Sí"}).json()["open_tasks"]
+    wrong = operator.post(f"/api/tasks/{assign['id']}/complete", {"data": {"especialidad": "Redes", "tecnico_asignado": "personal-mindef"}})
+    assert wrong.status_code == 422 and "tecnico_asignado" in wrong.json()["errors"]
+    case = operator.post(f"/api/tasks/{assign['id']}/complete", {"data": {"especialidad": "Redes", "tecnico_asignado": "tecnico2"}}).json()
+    [attend] = case["open_tasks"]
+    assert (attend["activity"], attend["assignee"]) == (5, "tecnico2")
+    assert Api("soporte-tecnico").get("/api/tasks", scope="available").json() == []

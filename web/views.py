@@ -33,6 +33,18 @@ def _form_data(request, fields) -> dict:
     return data
 
 
+def _history(case):
+    """The case's events with each recorded field under its label, as the sheet names it."""
+    sheet = procedures.sheet(case.procedure, case.version)
+    events = list(case.events.select_related("user"))
+    for event in events:
+        labels = {}
+        if event.activity and sheet.has_activity(event.activity):
+            labels = {f.key: f.label for f in sheet.activity(event.activity).form}
+        event.rows = [(labels.get(key, key), value) for key, value in (event.data or {}).items()]
+    return events
+
+
 def _diagram(case_or_sheet, current=(), done=()):
     if isinstance(case_or_sheet, Case):
         engine = procedures.engine(case_or_sheet.procedure, case_or_sheet.version)
@@ -136,7 +148,7 @@ def case_detail(request, case_id):
     case = get_object_or_404(Case.objects.select_related("started_by"), pk=case_id)
     s = procedures.sheet(case.procedure, case.version)
     open_tasks = list(case.tasks.filter(status=Task.Status.OPEN).select_related("assignee"))
-    events = list(case.events.select_related("user"))
+    events = _history(case)
     done = {e.activity for e in events if e.kind == "completed"}
     return render(request, "web/case.html", {
         "case": case, "sheet": s, "open_tasks": open_tasks, "events": events,
@@ -147,7 +159,7 @@ def case_detail(request, case_id):
 def _task_page(request, task, values=None, errors=None, status=200):
     view = workflow.describe(task, request.user)
     case = task.case
-    events = list(case.events.select_related("user"))
+    events = _history(case)
     open_activities = set(case.tasks.filter(status=Task.Status.OPEN).values_list("activity", flat=True))
     organization = procedures.organization()
     candidates = []
@@ -194,7 +206,9 @@ def task_complete(request, task_id):
         task.refresh_from_db()
         return _task_page(request, task, values=data, status=exc.status)
     messages.success(request, f"Actividad {task.activity} atendida.")
-    following = case.tasks.filter(status=Task.Status.OPEN, assignee=request.user).first()
+    mine = role_slugs(request.user)
+    following = next((t for t in case.tasks.filter(status=Task.Status.OPEN).select_related("assignee")
+                      if t.assignee_id == request.user.id or (not t.assignee_id and set(workflow.task_roles(t)) & mine)), None)
     if following:
         return redirect("task", task_id=following.pk)
     return redirect("case", case_id=case.pk)

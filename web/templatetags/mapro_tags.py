@@ -12,5 +12,15 @@ def get(mapping, key):
 
 
 @register.filter
+def role_name(slug):
+    from cases.procedures import organization
+
+    try:
+        return organization().role(slug).name
+    except StopIteration:
+        return slug
+
+
+@register.filter
 def goto_label(goto):
     return "Fin del procedimiento" if goto == "END" else f"Actividad {goto}"

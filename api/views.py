@@ -97,7 +97,8 @@ def case_json(case: Case, user) -> dict:
         }
         for e in case.events.filter(kind="completed").select_related("user")
     ]
-    open_tasks = case.tasks.filter(status="open").select_related("case", "assignee").prefetch_related("extra_roles")
+    open_tasks = (case.tasks.filter(status="open").select_related("case", "assignee")
+                  .prefetch_related("extra_roles").order_by("activity", "id"))
     return {
         "id": case.pk,
         "number": case.number,

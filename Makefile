@@ -23,6 +23,10 @@ demo: setup
 	MAPRO_DEMO=1 $(BIN)/mapro migrate --noinput
 	MAPRO_DEMO=1 $(BIN)/mapro load_organization
 	MAPRO_DEMO=1 $(BIN)/mapro demo_users
+	MAPRO_DEMO=1 $(BIN)/mapro demo_cases
+	@# The scheduler runs beside the server and stops with it.
+	MAPRO_DEMO=1 $(BIN)/mapro worker & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	MAPRO_DEMO=1 $(BIN)/mapro serve --port $(PORT)
 
 test: setup

@@ -35,3 +35,16 @@ def test_export_lists_every_procedure_with_printed_activity_numbers():
     assert set(support["activities"][0]) == {"n", "name", "unit", "role", "next"}
     assert support["activities"][1]["next"] == [{"goto": 4, "condition": "Sí"}, {"goto": 3, "condition": "No"}]
     assert support["activities"][2]["next"] == [{"goto": "END", "condition": None}]
+
+
+@pytest.mark.django_db
+def test_demo_cases_fill_the_inboxes_once(organization, monkeypatch):
+    from cases.models import Case, Task
+
+    monkeypatch.setenv("MAPRO_DEMO_PASSWORD", "demo-clave-123")
+    call_command("demo_users", stdout=StringIO())
+    call_command("demo_cases", stdout=StringIO())
+    assert Case.objects.count() == 5
+    assert Task.objects.filter(status="open", assignee__username="soporte-tecnico", activity=5).exists()
+    call_command("demo_cases", stdout=StringIO())
+    assert Case.objects.count() == 5

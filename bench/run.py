@@ -1,0 +1,288 @@
+"""`make bench`: measure the engine step, the persisted step and the inbox; print a table.
+
+    python -m bench.run [--keep] [--skip-inbox] [--only sqlite|postgresql]
+
+1. raw step       restore + complete one ready task + serialize with engine.runtime.ProcedureEngine
+                  (no Django), in this process.
+2. persisted step the same completion through cases.workflow.complete_task, on a fresh SQLite file
+                  (var/bench/bench.sqlite3) and a fresh PostgreSQL database (mapro_bench). Django
+                  reads DATABASE_URL once per process, so each database runs in its own subprocess.
+3. inbox          cases.workflow.inbox(user, "mine" | "available")[:50] on 1,000,000 tasks, 100,000
+                  open, in the same two databases, after the persisted step.
+
+Writes var/bench.json (milliseconds; one key per measure) and, per database, the query plans of
+the inbox in var/bench/explain-<vendor>.txt. The bench databases are removed at the end unless
+--keep is given.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+
+from .common import (BASE_DIR, BENCH_DIR, INBOX_P95_TARGET_MS, JSON_MARKER, PROCEDURES, RATIO_TARGET,
+                     STEP_ITERATIONS, VAR_DIR, log)
+
+PG_HOST, PG_PORT, PG_USER, PG_DB = "127.0.0.1", 5432, "root", "mapro_bench"
+PG_ADMIN_DBS = ("postgres", "test")
+SQLITE_FILE = BENCH_DIR / "bench.sqlite3"
+SUBPROCESS_TIMEOUT_S = 900
+
+
+# --- databases ---------------------------------------------------------------------------------
+def _pg_admin():
+    """An autocommit connection to a maintenance database, or (None, reason)."""
+    try:
+        import psycopg
+    except ImportError as exc:
+        return None, f"psycopg is not installed ({exc})"
+    last = ""
+    for db in PG_ADMIN_DBS:
+        try:
+            return psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=db,
+                                   connect_timeout=3, autocommit=True), ""
+        except Exception as exc:   # unreachable, auth, missing database...
+            last = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return None, last
+
+
+def pg_recreate() -> tuple[str | None, str]:
+    """Drop and create mapro_bench; returns (DATABASE_URL, "") or (None, why not)."""
+    conn, reason = _pg_admin()
+    if conn is None:
+        return None, reason
+    with conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {PG_DB}")
+    return f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{PG_DB}", ""
+
+
+def pg_drop() -> None:
+    conn, _ = _pg_admin()
+    if conn is not None:
+        with conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+
+
+def sqlite_remove() -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        path = SQLITE_FILE.with_name(SQLITE_FILE.name + suffix)
+        if path.exists():
+            path.unlink()
+
+
+def sqlite_recreate() -> str:
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    sqlite_remove()
+    return f"sqlite:///{SQLITE_FILE}"
+
+
+def run_part(module: str, database_url: str) -> tuple[dict | None, str]:
+    """Run `python -m bench.<module> --json` with DATABASE_URL; returns (results, error)."""
+    env = dict(os.environ, DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="mapro.settings")
+    env.pop("MAPRO_DEMO", None)
+    try:
+        done = subprocess.run([sys.executable, "-m", f"bench.{module}", "--json"], cwd=BASE_DIR, env=env,
+                              stdout=subprocess.PIPE, text=True, timeout=SUBPROCESS_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return None, f"bench.{module} took more than {SUBPROCESS_TIMEOUT_S} s"
+    for line in reversed(done.stdout.splitlines()):
+        if line.startswith(JSON_MARKER):
+            return json.loads(line[len(JSON_MARKER):])["results"], ""
+    return None, f"bench.{module} failed (exit {done.returncode}); see its output above"
+
+
+# --- report ------------------------------------------------------------------------------------
+def _f(value, width=9, prefix=""):
+    return f"{prefix}{value:.2f}".rjust(width) if isinstance(value, (int, float)) else str(value or "-").rjust(width)
+
+
+def print_table(rows: list[tuple]) -> None:
+    header = ("measure", "db", "n", "median ms", "p95 ms", "target", "result")
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
+    line = "  ".join(("{:<%d}" if i in (0, 1, 5, 6) else "{:>%d}") % w for i, w in enumerate(widths))
+    print(line.format(*header))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print(line.format(*[str(c) for c in row]))
+
+
+def _verdict(ok) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--keep", action="store_true", help="keep the bench databases afterwards")
+    parser.add_argument("--skip-inbox", action="store_true", help="skip the 1,000,000-task inbox measure")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    load_before = os.getloadavg()
+    report: dict = {"meta": {
+        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
+        "loadavg_before": [round(x, 2) for x in load_before],
+        "step_iterations": STEP_ITERATIONS, "ratio_target_max": RATIO_TARGET,
+        "inbox_p95_target_ms": INBOX_P95_TARGET_MS, "units": "milliseconds",
+    }}
+    problems: list[str] = []
+    rows: list[tuple] = []
+    if load_before[0] > (os.cpu_count() or 1):
+        log(f"bench: note: load average {load_before[0]:.1f} on {os.cpu_count()} CPUs; "
+            "other processes share the CPU, so the figures are noisier and slower than on an idle machine.")
+
+    # 1. raw engine step, in this Django-free process
+    log("bench: 1. raw SpiffWorkflow step (no Django)")
+    from . import raw
+
+    raw_results = raw.run_all()
+    for code, r in raw_results.items():
+        report[f"raw_step.{code}"] = r
+        rows.append((f"raw step {code} (act. {r['activity']})", "-", r["n"], _f(r["median_ms"]), _f(r["p95_ms"]), "", ""))
+
+    # 2 + 3. per database, in subprocesses
+    databases = [args.only] if args.only else ["sqlite", "postgresql"]
+    per_db: dict[str, dict] = {}
+    for vendor in databases:
+        if vendor == "sqlite":
+            url, why = sqlite_recreate(), ""
+        else:
+            try:
+                url, why = pg_recreate()
+            except Exception as exc:
+                url, why = None, str(exc).strip()
+        if url is None:
+            message = (f"PostgreSQL at {PG_HOST}:{PG_PORT} is unreachable ({why}); "
+                       "skipping the PostgreSQL rows.")
+            print(f"bench: {message}", flush=True)
+            problems.append(message)
+            per_db[vendor] = {"skipped": message}
+            continue
+        log(f"bench: 2. persisted step on {vendor} ({url})")
+        persisted, error = run_part("persisted", url)
+        inbox = None
+        if not args.skip_inbox:
+            log(f"bench: 3. inbox on {vendor}: 1,000,000 tasks, 100,000 open")
+            inbox, inbox_error = run_part("inbox", url)
+            error = "; ".join(e for e in (error, inbox_error) if e)
+        if error:
+            problems.append(f"{vendor}: {error}")
+        per_db[vendor] = {"persisted": persisted, "inbox": inbox}
+
+    for vendor, parts in per_db.items():
+        if "skipped" in parts:
+            for code in PROCEDURES:
+                report[f"persisted_step.{vendor}.{code}"] = {"skipped": parts["skipped"]}
+                rows.append((f"persisted step {code}", vendor, "", "", "", "", "skipped"))
+            continue
+        for code in PROCEDURES:
+            p = (parts["persisted"] or {}).get(code)
+            r = raw_results[code]
+            if not p:
+                report[f"persisted_step.{vendor}.{code}"] = {"error": "not measured"}
+                rows.append((f"persisted step {code}", vendor, "", "", "", "", "error"))
+                continue
+            report[f"persisted_step.{vendor}.{code}"] = p
+            ratio = {
+                "median": round(p["median_ms"] / r["median_ms"], 2),
+                "p95": round(p["p95_ms"] / r["p95_ms"], 2),
+                # The engine step timed again inside the persisted run, interleaved with it: same
+                # process and same machine load, so this ratio is the steadier one.
+                "paired_median": p["ratio_median_paired"],
+                "paired_p95": p["ratio_p95_paired"],
+                "target_max": RATIO_TARGET,
+            }
+            ratio["meets_target"] = ratio["median"] <= RATIO_TARGET and ratio["paired_median"] <= RATIO_TARGET
+            report[f"ratio_persisted_raw.{vendor}.{code}"] = ratio
+            rows.append((f"persisted step {code} ({p['queries']} queries)", vendor, p["n"],
+                         _f(p["median_ms"]), _f(p["p95_ms"]), "", ""))
+            b = p.get("breakdown_median_ms") or {}
+            if b:
+                rows.append((f"  split (medians): engine {b['engine']:.1f}, SQL {b['sql']:.1f}, commit {b['commit']:.1f}, "
+                             f"other Python {b['python']:.1f} ms", vendor, "", "", "", "", ""))
+            rows.append((f"  engine step interleaved in that run", vendor, p["paired_raw"]["n"],
+                         _f(p["paired_raw"]["median_ms"]), _f(p["paired_raw"]["p95_ms"]), "", ""))
+            rows.append((f"  ratio persisted/raw (vs measure 1)", vendor, "", _f(ratio["median"], prefix="x"),
+                         _f(ratio["p95"], prefix="x"), f"median <= x{RATIO_TARGET:g}",
+                         _verdict(ratio["median"] <= RATIO_TARGET)))
+            rows.append((f"  ratio persisted/raw (interleaved)", vendor, "", _f(ratio["paired_median"], prefix="x"),
+                         _f(ratio["paired_p95"], prefix="x"), f"median <= x{RATIO_TARGET:g}",
+                         _verdict(ratio["paired_median"] <= RATIO_TARGET)))
+            if not ratio["meets_target"]:
+                problems.append(f"{vendor} {code}: persisted/raw median ratio x{ratio['median']} "
+                                f"(interleaved x{ratio['paired_median']}) exceeds x{RATIO_TARGET:g}")
+        inbox = parts.get("inbox")
+        if args.skip_inbox:
+            continue
+        if not inbox:
+            rows.append(("inbox", vendor, "", "", "", "", "error"))
+            continue
+        report[f"inbox.{vendor}.data"] = {**inbox["counts"], **inbox["build"], "server": inbox["server"]}
+        for scope in ("mine", "available"):
+            pooled = dict(inbox[scope])
+            by_user = {k.split(".", 1)[1]: v for k, v in inbox["series"].items() if k.startswith(scope + ".")}
+            # EXPLAIN only for the slowest user that missed the target; every plan is in the explain file.
+            missed = [u for u, v in by_user.items() if not v["meets_target"]]
+            worst = max(missed, key=lambda u: by_user[u]["p95_ms"]) if missed else None
+            for u, v in by_user.items():
+                v.pop("sql", None)
+                if u != worst:
+                    v.pop("explain", None)
+            pooled["by_user"] = by_user
+            if worst:
+                pooled["explain_file"] = str(BENCH_DIR / f"explain-{vendor}.txt")
+            report[f"inbox.{vendor}.{scope}"] = pooled
+            rows.append((f"inbox {scope}[:50], users with 1-3 roles", vendor, pooled["n"], _f(pooled["median_ms"]),
+                         _f(pooled["p95_ms"]), f"p95 <= {INBOX_P95_TARGET_MS:g} ms",
+                         _verdict(pooled["p95_ms"] <= INBOX_P95_TARGET_MS)))
+            for user, s in by_user.items():
+                rows.append((f"  {user} ({s['matching']:,} open tasks match)", vendor, s["n"], _f(s["median_ms"]),
+                             _f(s["p95_ms"]), "", _verdict(s["meets_target"])))
+                if not s["meets_target"]:
+                    problems.append(f"{vendor} inbox {scope} {user}: p95 {s['p95_ms']} ms > {INBOX_P95_TARGET_MS:g} ms")
+        real = inbox.get("with_real_state")
+        if real:
+            for scope in ("mine", "available"):
+                r = {**real[scope], "state_bytes": real["state_bytes"], "cases_updated": real["cases_updated"],
+                     "by_user": {k.split(".", 1)[1]: v for k, v in real["series"].items() if k.startswith(scope + ".")}}
+                report[f"inbox.{vendor}.{scope}.real_case_state"] = r
+                rows.append((f"inbox {scope}[:50], listed cases with real state ({real['state_bytes'] // 1000} KB)",
+                             vendor, r["n"], _f(r["median_ms"]), _f(r["p95_ms"]), f"p95 <= {INBOX_P95_TARGET_MS:g} ms",
+                             _verdict(r["p95_ms"] <= INBOX_P95_TARGET_MS)))
+
+    if not args.keep:
+        sqlite_remove()
+        if "postgresql" in per_db and "skipped" not in per_db["postgresql"]:
+            pg_drop()
+
+    report["meta"]["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
+    report["meta"]["total_s"] = round(time.perf_counter() - started, 1)
+    report["problems"] = problems
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "bench.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    print()
+    print_table(rows)
+    print()
+    for problem in problems:
+        print(f"problem: {problem}")
+    slow = [(key, name, s) for key, value in report.items() if key.startswith("inbox.") and isinstance(value, dict)
+            for name, s in value.get("by_user", {}).items() if s.get("explain")]
+    if slow:
+        key, name, s = max(slow, key=lambda item: item[2]["p95_ms"])
+        print(f"\nslowest inbox query ({key}, {name}, p95 {s['p95_ms']} ms), EXPLAIN:\n{s['explain']}")
+        print(f"(all plans: {BENCH_DIR}/explain-<db>.txt)")
+    print(f"\nwrote {VAR_DIR / 'bench.json'} in {report['meta']['total_s']} s "
+          f"(load average before {load_before[0]:.1f}, after {report['meta']['loadavg_after'][0]:.1f}, "
+          f"{os.cpu_count()} CPUs)")
+
+
+if __name__ == "__main__":
+    main()

@@ -56,6 +56,7 @@ class Task(models.Model):
     waiting = models.BooleanField("espera a un tercero", default=False)
     name = models.CharField("nombre", max_length=300)
     role = models.CharField("rol", max_length=60)
+    roles = models.CharField("roles", max_length=400, default="", help_text="Todos los roles que pueden atenderla, separados por comas")
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks_assigned", verbose_name="asignada a")
     status = models.CharField("estado", max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField("creada", default=timezone.now)
@@ -69,12 +70,15 @@ class Task(models.Model):
         verbose_name_plural = "tareas"
         indexes = [
             models.Index(fields=["status", "assignee", "due_at"], name="task_inbox_mine"),
-            models.Index(fields=["status", "role", "due_at"], name="task_inbox_role"),
             models.Index(fields=["case", "status"], name="task_case_status"),
         ]
 
     def __str__(self):
         return f"{self.case.number} · {self.activity}. {self.name}"
+
+    @property
+    def role_list(self) -> list[str]:
+        return self.roles.split(",") if self.roles else [self.role]
 
     @property
     def is_open(self):
@@ -85,14 +89,20 @@ class Task(models.Model):
         return self.is_open and self.due_at < timezone.now()
 
 
-class TaskRole(models.Model):
-    """Further roles a task is offered to, when the manual names more than one."""
+class TaskOffer(models.Model):
+    """An open, unclaimed task offered to one of its roles.
 
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="extra_roles")
+    Rows exist only while the task is open and nobody holds it, so the "available" inbox reads
+    a small table in due-date order through one index instead of filtering every task."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="offers")
     role = models.CharField(max_length=60)
+    procedure = models.CharField(max_length=20)
+    due_at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["role", "task"], name="taskrole_role")]
+        indexes = [models.Index(fields=["role", "due_at", "task"], name="offer_inbox")]
+        constraints = [models.UniqueConstraint(fields=["task", "role"], name="unique_task_offer")]
 
 
 class Event(models.Model):

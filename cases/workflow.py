@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from engine.forms import validate_submission
@@ -20,7 +20,7 @@ from engine.runtime import EngineError
 from org.models import Role, is_coordinator, role_slugs
 
 from . import procedures
-from .models import Case, CaseSequence, Event, Task, TaskRole
+from .models import Case, CaseSequence, Event, Task, TaskOffer
 
 
 class WorkflowError(Exception):
@@ -54,7 +54,17 @@ def _display(user) -> str:
 
 
 def task_roles(task: Task) -> list[str]:
-    return [task.role, *(r.role for r in task.extra_roles.all())]
+    return task.role_list
+
+
+def _offer(task: Task):
+    TaskOffer.objects.bulk_create([
+        TaskOffer(task=task, role=role, procedure=task.procedure, due_at=task.due_at) for role in task.role_list
+    ])
+
+
+def _withdraw(task_ids):
+    TaskOffer.objects.filter(task_id__in=task_ids).delete()
 
 
 @dataclass
@@ -147,7 +157,8 @@ def _sync_tasks(case: Case, engine, workflow, now, assignments: dict | None = No
     `assignments` maps an activity number to the user a completed form named for it."""
     s = engine.sheet
     ready = engine.ready_tasks(workflow)
-    known = set(case.tasks.filter(status=Task.Status.OPEN).values_list("engine_id", flat=True))
+    open_rows = list(case.tasks.filter(status=Task.Status.OPEN).values_list("pk", "engine_id"))
+    known = {engine_id for _, engine_id in open_rows}
     requester = procedures.requester_roles()
     created = []
     for item in ready:
@@ -169,21 +180,25 @@ def _sync_tasks(case: Case, engine, workflow, now, assignments: dict | None = No
         days = activity.due_days or settings.MAPRO_TASK_DUE_DAYS
         task = Task.objects.create(
             case=case, procedure=case.procedure, engine_id=item.id, activity=item.activity, waiting=item.waiting,
-            name=name[:300], role=activity.role, assignee=assignee, created_at=now, due_at=now + timedelta(days=days),
+            name=name[:300], role=activity.role, roles=",".join(activity.roles), assignee=assignee,
+            created_at=now, due_at=now + timedelta(days=days),
         )
-        TaskRole.objects.bulk_create([TaskRole(task=task, role=r) for r in activity.roles[1:]])
+        if assignee is None:
+            _offer(task)
         created.append(task)
     ready_ids = {item.id for item in ready}
-    stale = [pk for pk, eid in case.tasks.filter(status=Task.Status.OPEN).values_list("pk", "engine_id") if eid not in ready_ids]
+    stale = [pk for pk, engine_id in open_rows if engine_id not in ready_ids]
     if stale:
         Task.objects.filter(pk__in=stale).update(status=Task.Status.CANCELLED, completed_at=now)
+        _withdraw(stale)
     return created
 
 
 # --- acting on tasks ------------------------------------------------------------------------
 def get_task(task_id) -> Task:
     try:
-        return Task.objects.select_related("case", "assignee", "completed_by").get(pk=task_id)
+        # Assignee and completer load lazily: they are only read to tell a loser who won.
+        return Task.objects.select_related("case").get(pk=task_id)
     except (Task.DoesNotExist, ValueError, TypeError):
         raise NotFound("No existe la tarea.") from None
 
@@ -213,6 +228,7 @@ def claim_task(task_id, user) -> Task:
         if not taken:
             task.refresh_from_db()
             raise Conflict(f"La tarea la tiene {_display(task.assignee)}.")
+        _withdraw([task.pk])
         Event.objects.create(case=task.case, task=task, kind=Event.Kind.CLAIMED, activity=task.activity,
                              name=task.name, role=task.role, user=user, created_at=now)
     task.refresh_from_db()
@@ -225,6 +241,7 @@ def release_task(task_id, user) -> Task:
         raise Conflict("Solo puede liberar una tarea pendiente que usted tiene.")
     with transaction.atomic():
         Task.objects.filter(pk=task.pk).update(assignee=None, claimed_at=None)
+        _offer(task)
         Event.objects.create(case=task.case, task=task, kind=Event.Kind.RELEASED, activity=task.activity,
                              name=task.name, role=task.role, user=user)
     task.refresh_from_db()
@@ -249,10 +266,18 @@ def reassign_task(task_id, by_user, to_username: str) -> Task:
         changed = Task.objects.filter(pk=task.pk, status=Task.Status.OPEN).update(assignee=target, claimed_at=timezone.now())
         if not changed:
             raise Conflict("La tarea ya no está pendiente.")
+        _withdraw([task.pk])
         Event.objects.create(case=task.case, task=task, kind=Event.Kind.REASSIGNED, activity=task.activity,
                              name=task.name, role=task.role, user=by_user, note=f"Reasignada a {target.username}")
     task.refresh_from_db()
     return task
+
+
+def set_due_date(task_id, due_at) -> None:
+    """Change when an open task falls due; its offers carry the date for the inbox order."""
+    with transaction.atomic():
+        Task.objects.filter(pk=task_id, status=Task.Status.OPEN).update(due_at=due_at)
+        TaskOffer.objects.filter(task_id=task_id).update(due_at=due_at)
 
 
 def complete_task(task_id, user, data: dict | None, decision: str | None) -> Case:
@@ -291,16 +316,19 @@ def complete_task(task_id, user, data: dict | None, decision: str | None) -> Cas
         if not won:
             task.refresh_from_db()
             raise Conflict(f"La tarea ya fue atendida por {_display(task.completed_by)}.")
+        _withdraw([task.pk])
         finished = engine.is_completed(workflow)
-        advanced = Case.objects.filter(pk=case.pk, lock_version=case.lock_version).update(
-            state=engine.serialize(workflow), lock_version=F("lock_version") + 1, updated_at=now,
-            status=Case.Status.COMPLETED if finished else Case.Status.OPEN, completed_at=now if finished else None,
-        )
+        changes = {
+            "state": engine.serialize(workflow), "lock_version": case.lock_version + 1, "updated_at": now,
+            "status": Case.Status.COMPLETED if finished else Case.Status.OPEN, "completed_at": now if finished else None,
+        }
+        advanced = Case.objects.filter(pk=case.pk, lock_version=case.lock_version).update(**changes)
         if not advanced:
             raise Conflict("El caso cambió mientras se atendía la tarea; vuelva a intentarlo.")
+        for name, value in changes.items():
+            setattr(case, name, value)
         Event.objects.create(case=case, task=task, kind=Event.Kind.COMPLETED, activity=task.activity, name=task.name,
                              role=task.role, user=user, decision=decision_label, data=clean, created_at=now)
-        case.refresh_from_db()
         _sync_tasks(case, engine, workflow, now, assignments)
         if finished:
             Event.objects.create(case=case, kind=Event.Kind.FINISHED, created_at=now)
@@ -328,19 +356,40 @@ def _assignments(view: TaskView, clean: dict) -> dict:
 
 
 # --- inbox ----------------------------------------------------------------------------------
+class OfferedTasks:
+    """Open tasks offered to some roles, sliceable and countable like a queryset (for paginators).
+
+    The offers index gives the order; each slice then fetches just its tasks."""
+
+    def __init__(self, offers):
+        self._ids = offers.values_list("due_at", "task_id").distinct().order_by("due_at", "task_id")
+
+    def count(self) -> int:
+        return self._ids.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index:index + 1][0]
+        ids = [task_id for _, task_id in self._ids[index]]
+        tasks = Task.objects.select_related("case", "assignee").in_bulk(ids)
+        return [tasks[i] for i in ids if i in tasks]
+
+
 def inbox(user, scope: str = "mine", procedure: str | None = None):
-    """Open tasks assigned to the user (mine) or offered to the user's roles (available)."""
-    tasks = Task.objects.filter(status=Task.Status.OPEN)
+    """Open tasks assigned to the user (mine) or offered to the user's roles (available).
+
+    Overdue first: ordering by due date puts every overdue task before any that is not."""
     if scope == "mine":
-        tasks = tasks.filter(assignee=user)
-    elif scope == "available":
-        roles = list(role_slugs(user))
-        tasks = tasks.filter(assignee__isnull=True).filter(
-            Q(role__in=roles) | Q(pk__in=TaskRole.objects.filter(role__in=roles).values("task_id"))
-        )
-    else:
-        raise Invalid("El alcance debe ser «mine» o «available».", {"scope": "desconocido"})
-    if procedure:
-        tasks = tasks.filter(procedure=procedure)
-    # Overdue first: ordering by due date puts every overdue task before any that is not.
-    return tasks.select_related("case", "assignee").order_by("due_at", "id")
+        tasks = Task.objects.filter(status=Task.Status.OPEN, assignee=user)
+        if procedure:
+            tasks = tasks.filter(procedure=procedure)
+        return tasks.select_related("case", "assignee").order_by("due_at", "id")
+    if scope == "available":
+        offers = TaskOffer.objects.filter(role__in=list(role_slugs(user)))
+        if procedure:
+            offers = offers.filter(procedure=procedure)
+        return OfferedTasks(offers)
+    raise Invalid("El alcance debe ser «mine» o «available».", {"scope": "desconocido"})

@@ -4,9 +4,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cases.models import Task
+from cases import workflow
 
-from .api_client import Api
+from .api_client import Api, fill
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def test_offered_task_is_claimed_by_one_holder_only(staff, make_user):
 
 def test_overdue_tasks_come_first_and_filter_by_procedure(staff):
     tasks = [start_ticket()["open_tasks"][0]["id"] for _ in range(3)]
-    Task.objects.filter(pk=tasks[2]).update(due_at=timezone.now() - timedelta(days=2))
+    workflow.set_due_date(tasks[2], timezone.now() - timedelta(days=2))
     operator = Api("operador-mesa-ayuda")
     listed = [t["id"] for t in operator.get("/api/tasks", scope="available").json()]
     assert listed[0] == tasks[2]
@@ -79,3 +79,20 @@ def test_the_operator_assigns_the_ticket_to_a_named_technician(staff, make_user)
     [attend] = case["open_tasks"]
     assert (attend["activity"], attend["assignee"]) == (5, "tecnico2")
     assert Api("soporte-tecnico").get("/api/tasks", scope="available").json() == []
+
+
+def test_a_task_for_several_roles_is_offered_to_each_until_one_takes_it(staff):
+    from cases.procedures import sheet
+
+    first = sheet("S04.01.00.02").activity(1)
+    starter = Api(first.role)
+    case = starter.post("/api/cases", {"procedure": "S04.01.00.02"}).json()
+    [task] = case["open_tasks"]
+    case = starter.post(f"/api/tasks/{task['id']}/complete", {"data": fill(task["form"])}).json()
+    [shared] = case["open_tasks"]
+    assert len(shared["roles"]) > 1
+    statistics, innovation = Api("coord-estadistica"), Api("coord-innovacion")
+    assert [t["id"] for t in statistics.get("/api/tasks", scope="available").json()] == [shared["id"]]
+    assert [t["id"] for t in innovation.get("/api/tasks", scope="available").json()] == [shared["id"]]
+    assert innovation.post(f"/api/tasks/{shared['id']}/claim").status_code == 200
+    assert statistics.get("/api/tasks", scope="available").json() == []

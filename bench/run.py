@@ -201,7 +201,7 @@ def main():
             }
             ratio["meets_target"] = ratio["median"] <= RATIO_TARGET and ratio["paired_median"] <= RATIO_TARGET
             report[f"ratio_persisted_raw.{vendor}.{code}"] = ratio
-            rows.append((f"persisted step {code} ({p['queries']} queries)", vendor, p["n"],
+            rows.append((f"persisted step {code} ({p['queries']} SQL stmts)", vendor, p["n"],
                          _f(p["median_ms"]), _f(p["p95_ms"]), "", ""))
             b = p.get("breakdown_median_ms") or {}
             if b:

@@ -151,14 +151,18 @@ def start_case(user, code: str, start_key: str | None = None, data: dict | None 
     return case
 
 
-def _sync_tasks(case: Case, engine, workflow, now, assignments: dict | None = None) -> list[Task]:
-    """Create a task row for every ready engine task that has none yet.
+def _sync_tasks(case: Case, engine, workflow, now, assignments: dict | None = None,
+                known: set[str] | None = None) -> list[Task]:
+    """Create a task row for every ready engine task that has none yet; cancel rows whose
+    engine task is no longer ready.
 
-    `assignments` maps an activity number to the user a completed form named for it."""
+    `known` is the engine ids of the case's open task rows when the caller already knows them
+    (open rows always mirror the engine's ready tasks); `assignments` maps an activity number
+    to the user a completed form named for it."""
     s = engine.sheet
     ready = engine.ready_tasks(workflow)
-    open_rows = list(case.tasks.filter(status=Task.Status.OPEN).values_list("pk", "engine_id"))
-    known = {engine_id for _, engine_id in open_rows}
+    if known is None:
+        known = set(case.tasks.filter(status=Task.Status.OPEN).values_list("engine_id", flat=True))
     requester = procedures.requester_roles()
     created = []
     for item in ready:
@@ -186,8 +190,8 @@ def _sync_tasks(case: Case, engine, workflow, now, assignments: dict | None = No
         if assignee is None:
             _offer(task)
         created.append(task)
-    ready_ids = {item.id for item in ready}
-    stale = [pk for pk, engine_id in open_rows if engine_id not in ready_ids]
+    stale_engine_ids = known - {item.id for item in ready}
+    stale = list(case.tasks.filter(engine_id__in=stale_engine_ids).values_list("pk", flat=True)) if stale_engine_ids else []
     if stale:
         Task.objects.filter(pk__in=stale).update(status=Task.Status.CANCELLED, completed_at=now)
         _withdraw(stale)
@@ -306,6 +310,7 @@ def complete_task(task_id, user, data: dict | None, decision: str | None) -> Cas
     now = timezone.now()
     with transaction.atomic():
         workflow = engine.restore(case.state)
+        still_open = {t.id for t in engine.ready_tasks(workflow)} - {task.engine_id}
         try:
             engine.complete(workflow, task.engine_id, clean, decision_label or None)
         except EngineError as exc:
@@ -329,7 +334,7 @@ def complete_task(task_id, user, data: dict | None, decision: str | None) -> Cas
             setattr(case, name, value)
         Event.objects.create(case=case, task=task, kind=Event.Kind.COMPLETED, activity=task.activity, name=task.name,
                              role=task.role, user=user, decision=decision_label, data=clean, created_at=now)
-        _sync_tasks(case, engine, workflow, now, assignments)
+        _sync_tasks(case, engine, workflow, now, assignments, known=still_open)
         if finished:
             Event.objects.create(case=case, kind=Event.Kind.FINISHED, created_at=now)
     return case
@@ -374,7 +379,8 @@ class OfferedTasks:
         if not isinstance(index, slice):
             return self[index:index + 1][0]
         ids = [task_id for _, task_id in self._ids[index]]
-        tasks = Task.objects.select_related("case", "assignee").in_bulk(ids)
+        # Offered tasks have no assignee; the engine state is never shown in a list.
+        tasks = Task.objects.select_related("case").defer("case__state").in_bulk(ids)
         return [tasks[i] for i in ids if i in tasks]
 
 
@@ -386,7 +392,7 @@ def inbox(user, scope: str = "mine", procedure: str | None = None):
         tasks = Task.objects.filter(status=Task.Status.OPEN, assignee=user)
         if procedure:
             tasks = tasks.filter(procedure=procedure)
-        return tasks.select_related("case", "assignee").order_by("due_at", "id")
+        return tasks.select_related("case", "assignee").defer("case__state").order_by("due_at", "id")
     if scope == "available":
         offers = TaskOffer.objects.filter(role__in=list(role_slugs(user)))
         if procedure:

@@ -79,7 +79,9 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'mapro.sqlite3'}",
-        conn_max_age=int(os.environ.get("MAPRO_DB_CONN_MAX_AGE", "0")),
+        # Reuse server connections between requests (PostgreSQL connects cost milliseconds).
+        conn_max_age=int(os.environ.get("MAPRO_DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

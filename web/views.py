@@ -177,22 +177,22 @@ def _task_page(request, task, values=None, errors=None, status=200):
     }, status=status)
 
 
-@login_required
-def task_detail(request, task_id):
+def _task_or_404(task_id):
     try:
-        task = workflow.get_task(task_id)
+        return workflow.get_task(task_id)
     except workflow.NotFound:
         raise Http404("No existe la tarea") from None
-    return _task_page(request, task)
+
+
+@login_required
+def task_detail(request, task_id):
+    return _task_page(request, _task_or_404(task_id))
 
 
 @login_required
 @require_POST
 def task_complete(request, task_id):
-    try:
-        task = workflow.get_task(task_id)
-    except workflow.NotFound:
-        raise Http404("No existe la tarea") from None
+    task = _task_or_404(task_id)
     view = workflow.describe(task, request.user)
     data = _form_data(request, view.fields)
     try:

@@ -85,3 +85,10 @@ def test_static_assets_ship_with_the_project(organization):
     from django.contrib.staticfiles import finders
 
     assert finders.find("web/htmx.min.js") and finders.find("web/mapro.css")
+
+
+def test_procedure_page_says_who_may_start_it(staff):
+    page = login("jefe-ogtie").get("/procedimientos/S04.03.01.02/").content.decode()
+    assert "Sus roles no le permiten iniciar este procedimiento" in page
+    assert "Operador(a) de mesa de ayuda" in page
+    assert 'action="/procedimientos/S04.03.01.02/iniciar"' not in page

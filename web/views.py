@@ -96,8 +96,10 @@ def procedure_detail(request, code):
     ]
     roles = {r.slug: r.name for r in organization.roles}
     units = {u.slug: u.acronym for u in organization.units}
+    starters = sorted({roles[r] for start in starts for r in start["activity"].roles})
     return render(request, "web/procedure.html", {
-        "sheet": s, "starts": starts, "roles": roles, "units": units,
+        "sheet": s, "starts": starts, "roles": roles, "units": units, "starters": starters,
+        "may_start": any(start["allowed"] for start in starts),
         "routes": {a.n: s.routes(a.n) for a in s.activities},
         "diagram": _diagram(s),
     })

@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from engine.forms import validate_submission
@@ -315,13 +315,17 @@ def complete_task(task_id, user, data: dict | None, decision: str | None) -> Cas
             engine.complete(workflow, task.engine_id, clean, decision_label or None)
         except EngineError as exc:
             raise Invalid(str(exc)) from None
-        won = Task.objects.filter(pk=task.pk, status=Task.Status.OPEN).update(
-            status=Task.Status.COMPLETED, completed_by=user, completed_at=now, assignee=user,
-        )
+        # Still open and not taken by someone else since it was read: otherwise this user lost.
+        won = (Task.objects.filter(pk=task.pk, status=Task.Status.OPEN)
+               .filter(Q(assignee__isnull=True) | Q(assignee=user))
+               .update(status=Task.Status.COMPLETED, completed_by=user, completed_at=now, assignee=user))
         if not won:
             task.refresh_from_db()
+            if task.is_open:
+                raise Conflict(f"La tarea la tiene {_display(task.assignee)}.")
             raise Conflict(f"La tarea ya fue atendida por {_display(task.completed_by)}.")
-        _withdraw([task.pk])
+        if task.assignee_id is None:  # a held task has no offers left to withdraw
+            _withdraw([task.pk])
         finished = engine.is_completed(workflow)
         changes = {
             "state": engine.serialize(workflow), "lock_version": case.lock_version + 1, "updated_at": now,

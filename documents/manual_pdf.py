@@ -37,13 +37,12 @@ from reportlab.platypus.tableofcontents import TableOfContents
 from engine.bpmn import COLUMN_WIDTH, LANE_HEADER, LANE_PADDING, ORIGIN_X, ROW_HEIGHT, Graph, build_graph
 from engine.organization import Organization, load_organization
 from engine.sheets import END, Sheet, load_catalog
+from mapro.peru import long_date
 
 DATA_DIR = Path(__file__).resolve().parent
 PROCESSES_FILE = DATA_DIR / "processes.yaml"
 FRONT_MATTER_FILE = DATA_DIR / "front_matter.yaml"
 
-MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
-          "octubre", "noviembre", "diciembre")
 
 DEVIATION_KINDS = {
     "wrong-code": "Código erróneo",
@@ -205,10 +204,6 @@ def term_meaning(entry) -> tuple[str, str]:
     if extra:
         meaning = ", ".join([meaning, *extra]) if meaning else ", ".join(extra)
     return term, meaning
-
-
-def spanish_date(moment: datetime) -> str:
-    return f"{moment.day} de {MONTHS[moment.month - 1]} de {moment.year}"
 
 
 def _join_numbers(numbers) -> str:
@@ -843,7 +838,7 @@ class ManualBuilder:
             Paragraph(t(meta.get("title")), title), Spacer(1, 1.6 * cm),
             Paragraph(f"<b>Versión N° {t(version)}</b>", centered), Spacer(1, 0.3 * cm),
             Paragraph(t(meta.get("office", "")), centered), Spacer(1, 5 * cm),
-            Paragraph(f"Fecha de generación: {t(spanish_date(moment))}, {moment:%H:%M}", centered),
+            Paragraph(f"Fecha de generación: {t(long_date(moment))}, {moment:%H:%M}", centered),
             Spacer(1, 0.3 * cm),
             Paragraph(t(f"Documento generado a partir de las fichas de procedimientos del sistema MAPRO "
                         f"({len(self.sheets)} procedimientos). Las fichas son la fuente: este documento no se edita a mano."),

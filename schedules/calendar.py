@@ -15,6 +15,8 @@ from __future__ import annotations
 import calendar as _calendar
 from datetime import date, timedelta
 
+from mapro.peru import MONTH_NAMES, WEEKDAY_NAMES
+
 RULES = ("daily", "weekly", "monthly", "quarterly", "semiannual", "annual")
 ALL_MONTHS = tuple(range(1, 13))
 DEFAULT_MONTHS = {
@@ -36,9 +38,6 @@ RULE_LABELS = {
     "semiannual": "Semestral",
     "annual": "Anual",
 }
-MONTH_NAMES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-               "setiembre", "octubre", "noviembre", "diciembre")
-WEEKDAY_NAMES = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 
 
 class RuleError(ValueError):

@@ -48,3 +48,11 @@ def test_demo_cases_fill_the_inboxes_once(organization, monkeypatch):
     assert Task.objects.filter(status="open", assignee__username="soporte-tecnico", activity=5).exists()
     call_command("demo_cases", stdout=StringIO())
     assert Case.objects.count() == 5
+
+
+def test_dates_are_written_as_in_peru():
+    from datetime import date
+
+    from mapro.peru import long_date
+
+    assert long_date(date(2026, 9, 15)) == "15 de setiembre de 2026"

@@ -119,6 +119,15 @@ OPENAPI = {
             }
         },
         "/api/cases/{id}": {"get": {"summary": "Un caso con su historial", "parameters": [_id("id")], "responses": _responses({"$ref": "#/components/schemas/Case"}, 401, 404)}},
+        "/api/cases/{id}/cancel": {
+            "post": {
+                "summary": "Anular un caso en curso (Jefe(a) y coordinadores), con motivo",
+                "parameters": [_id("id")],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}}}},
+                "responses": _responses({"$ref": "#/components/schemas/Case"}, 401, 403, 404, 409, 422),
+            }
+        },
         "/api/tasks": {
             "get": {
                 "summary": "Mis tareas",

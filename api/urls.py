@@ -9,6 +9,7 @@ urlpatterns = [
     path("procedures/<str:code>", views.procedure_detail, name="api-procedure"),
     path("cases", views.case_create, name="api-cases"),
     path("cases/<int:case_id>", views.case_detail, name="api-case"),
+    path("cases/<int:case_id>/cancel", views.case_cancel, name="api-case-cancel"),
     path("tasks", views.task_list, name="api-tasks"),
     path("tasks/<int:task_id>", views.task_detail, name="api-task"),
     path("tasks/<int:task_id>/claim", views.task_claim, name="api-task-claim"),

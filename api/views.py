@@ -164,6 +164,13 @@ def case_detail(request, case_id):
     return JsonResponse(case_json(case, request.user))
 
 
+@api_view("POST")
+def case_cancel(request, case_id):
+    body = _body(request)
+    case = workflow.cancel_case(case_id, request.user, str(body.get("reason", "")))
+    return JsonResponse(case_json(case, request.user))
+
+
 @api_view("GET")
 def task_list(request):
     scope = request.GET.get("scope", "mine")

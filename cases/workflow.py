@@ -364,6 +364,30 @@ def _assignments(view: TaskView, clean: dict) -> dict:
     return found
 
 
+def cancel_case(case_id, user, reason: str) -> Case:
+    """Annul an open case (Jefe(a) or a coordinator), with the reason in its history."""
+    if not is_coordinator(user):
+        raise Forbidden("Solo el/la Jefe(a) o un(a) coordinador(a) puede anular un caso.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("Indique el motivo de la anulación.", {"reason": "obligatorio"})
+    now = timezone.now()
+    with transaction.atomic():
+        case = Case.objects.filter(pk=case_id).first()
+        if case is None:
+            raise NotFound("No existe el caso.")
+        annulled = Case.objects.filter(pk=case.pk, status=Case.Status.OPEN).update(
+            status=Case.Status.CANCELLED, completed_at=now, updated_at=now, lock_version=F("lock_version") + 1)
+        if not annulled:
+            raise Conflict(f"El caso ya no está en curso ({case.get_status_display().lower()}).")
+        open_ids = list(case.tasks.filter(status=Task.Status.OPEN).values_list("pk", flat=True))
+        Task.objects.filter(pk__in=open_ids).update(status=Task.Status.CANCELLED, completed_at=now)
+        _withdraw(open_ids)
+        Event.objects.create(case=case, kind=Event.Kind.CANCELLED, user=user, note=reason[:300], created_at=now)
+    case.refresh_from_db()
+    return case
+
+
 # --- inbox ----------------------------------------------------------------------------------
 class OfferedTasks:
     """Open tasks offered to some roles, sliceable and countable like a queryset (for paginators).

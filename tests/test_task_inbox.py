@@ -96,3 +96,16 @@ def test_a_task_for_several_roles_is_offered_to_each_until_one_takes_it(staff):
     assert [t["id"] for t in innovation.get("/api/tasks", scope="available").json()] == [shared["id"]]
     assert innovation.post(f"/api/tasks/{shared['id']}/claim").status_code == 200
     assert statistics.get("/api/tasks", scope="available").json() == []
+
+
+def test_a_coordinator_annuls_a_case_with_a_reason_and_its_tasks_leave_the_inboxes(staff):
+    case = start_ticket()
+    denied = Api("operador-mesa-ayuda").post(f"/api/cases/{case['id']}/cancel", {"reason": "Duplicado"})
+    assert denied.status_code == 403
+    coordinator = Api("coord-infraestructura")
+    assert coordinator.post(f"/api/cases/{case['id']}/cancel", {}).status_code == 422
+    annulled = coordinator.post(f"/api/cases/{case['id']}/cancel", {"reason": "Ticket duplicado"}).json()
+    assert annulled["status"] == "cancelled" and annulled["open_tasks"] == []
+    assert Api("operador-mesa-ayuda").get("/api/tasks", scope="available").json() == []
+    again = coordinator.post(f"/api/cases/{case['id']}/cancel", {"reason": "otra vez"})
+    assert again.status_code == 409

@@ -13,6 +13,7 @@ urlpatterns = [
     path("procedimientos/<str:code>/iniciar", views.case_start, name="case-start"),
     path("casos/", views.case_list, name="cases"),
     path("casos/<int:case_id>/", views.case_detail, name="case"),
+    path("casos/<int:case_id>/anular", views.case_cancel, name="case-cancel"),
     path("tareas/<int:task_id>/", views.task_detail, name="task"),
     path("tareas/<int:task_id>/atender", views.task_complete, name="task-complete"),
     path("tareas/<int:task_id>/tomar", views.task_claim, name="task-claim"),

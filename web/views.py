@@ -154,6 +154,7 @@ def case_detail(request, case_id):
     done = {e.activity for e in events if e.kind == "completed"}
     return render(request, "web/case.html", {
         "case": case, "sheet": s, "open_tasks": open_tasks, "events": events,
+        "may_cancel": case.status == Case.Status.OPEN and is_coordinator(request.user),
         "diagram": _diagram(case, {t.activity for t in open_tasks}, done),
     })
 
@@ -214,6 +215,19 @@ def task_complete(request, task_id):
     if following:
         return redirect("task", task_id=following.pk)
     return redirect("case", case_id=case.pk)
+
+
+@login_required
+@require_POST
+def case_cancel(request, case_id):
+    try:
+        case = workflow.cancel_case(case_id, request.user, request.POST.get("reason", ""))
+        messages.success(request, f"Caso {case.number} anulado.")
+    except workflow.NotFound:
+        raise Http404("No existe el caso") from None
+    except workflow.WorkflowError as exc:
+        messages.error(request, exc.detail)
+    return redirect("case", case_id=case_id)
 
 
 def _task_action(action):

@@ -92,3 +92,9 @@ def test_procedure_page_says_who_may_start_it(staff):
     assert "Sus roles no le permiten iniciar este procedimiento" in page
     assert "Operador(a) de mesa de ayuda" in page
     assert 'action="/procedimientos/S04.03.01.02/iniciar"' not in page
+
+
+def test_missing_pages_answer_in_spanish(staff):
+    response = login("personal-mindef").get("/tareas/999999/")
+    assert response.status_code == 404
+    assert "No encontrado" in response.content.decode()

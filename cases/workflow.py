@@ -6,7 +6,7 @@ people complete the same task at once exactly one wins and the case moves on onc
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -78,7 +78,6 @@ class TaskView:
     fields: tuple = ()
     decision: object = None
     activity: object = None
-    extra: dict = field(default_factory=dict)
 
 
 def describe(task: Task, user) -> TaskView:

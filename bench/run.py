@@ -207,12 +207,12 @@ def main():
             if b:
                 rows.append((f"  split (medians): engine {b['engine']:.1f}, SQL {b['sql']:.1f}, commit {b['commit']:.1f}, "
                              f"other Python {b['python']:.1f} ms", vendor, "", "", "", "", ""))
-            rows.append((f"  engine step interleaved in that run", vendor, p["paired_raw"]["n"],
+            rows.append(("  engine step interleaved in that run", vendor, p["paired_raw"]["n"],
                          _f(p["paired_raw"]["median_ms"]), _f(p["paired_raw"]["p95_ms"]), "", ""))
-            rows.append((f"  ratio persisted/raw (vs measure 1)", vendor, "", _f(ratio["median"], prefix="x"),
+            rows.append(("  ratio persisted/raw (vs measure 1)", vendor, "", _f(ratio["median"], prefix="x"),
                          _f(ratio["p95"], prefix="x"), f"median <= x{RATIO_TARGET:g}",
                          _verdict(ratio["median"] <= RATIO_TARGET)))
-            rows.append((f"  ratio persisted/raw (interleaved)", vendor, "", _f(ratio["paired_median"], prefix="x"),
+            rows.append(("  ratio persisted/raw (interleaved)", vendor, "", _f(ratio["paired_median"], prefix="x"),
                          _f(ratio["paired_p95"], prefix="x"), f"median <= x{RATIO_TARGET:g}",
                          _verdict(ratio["paired_median"] <= RATIO_TARGET)))
             if not ratio["meets_target"]:

@@ -823,7 +823,7 @@ class ManualBuilder:
                                   alignment=TA_CENTER)
         small = ParagraphStyle("cover_small", parent=centered, fontSize=8.5, leading=11,
                                textColor=colors.HexColor("#404040"))
-        entity = Table([[Paragraph(f"<b>PERÚ</b>", ParagraphStyle("peru", parent=centered, textColor=colors.white)),
+        entity = Table([[Paragraph("<b>PERÚ</b>", ParagraphStyle("peru", parent=centered, textColor=colors.white)),
                          Paragraph(f"<b>{t(meta.get('entity', 'Ministerio de Defensa'))}</b>", centered)]],
                        colWidths=[3 * cm, 7 * cm])
         entity.setStyle(TableStyle([

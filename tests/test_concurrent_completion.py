@@ -5,7 +5,7 @@ import pytest
 from django.db import close_old_connections
 
 from cases import workflow
-from cases.models import Case, Event, Task
+from cases.models import Event, Task
 
 from .api_client import Api
 

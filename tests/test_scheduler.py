@@ -1,6 +1,6 @@
 """The scheduler: calendar rules, the `mapro worker` command, one start per date, the Programación page."""
 import threading
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from io import StringIO
 
 import pytest

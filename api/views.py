@@ -61,11 +61,8 @@ def api_view(*methods, auth=True):
     return decorate
 
 
-def task_json(task, user=None) -> dict:
-    view = workflow.describe(task, user) if user else None
-    s = procedures.sheet(task.procedure)
-    activity = s.activity(task.activity)
-    waiting = task.waiting
+def task_json(task, user) -> dict:
+    view = workflow.describe(task, user)  # the form and decision the caller would be shown
     return {
         "id": task.pk,
         "case": task.case_id,
@@ -74,12 +71,12 @@ def task_json(task, user=None) -> dict:
         "activity": task.activity,
         "name": task.name,
         "role": task.role,
-        "roles": view.roles if view else [task.role],
+        "roles": view.roles,
         "assignee": task.assignee.username if task.assignee_id else None,
         "status": task.status,
-        "waiting": waiting,
-        "decisions": [a.label for a in activity.decision.answers] if activity.decision and not waiting else [],
-        "form": json_schema(() if waiting else activity.form),
+        "waiting": task.waiting,
+        "decisions": [a.label for a in view.decision.answers] if view.decision else [],
+        "form": json_schema(view.fields),
         "due_at": task.due_at.isoformat(),
     }
 

@@ -178,7 +178,7 @@ def task_list(request):
 
 @api_view("GET")
 def task_detail(request, task_id):
-    return JsonResponse(task_json(workflow.get_task(task_id), request.user))
+    return JsonResponse(task_json(workflow.get_task(task_id, request.user), request.user))
 
 
 @api_view("POST")

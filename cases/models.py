@@ -81,6 +81,11 @@ class Task(models.Model):
         return self.roles.split(",") if self.roles else [self.role]
 
     @property
+    def offer_roles(self) -> list[str]:
+        """The roles an open task is offered to: all of its roles, unless someone holds it."""
+        return [] if self.assignee_id else self.role_list
+
+    @property
     def is_open(self):
         return self.status == self.Status.OPEN
 

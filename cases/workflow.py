@@ -12,14 +12,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from engine.forms import validate_submission
 from engine.runtime import EngineError
-from org.models import Role, is_coordinator, role_slugs
+from org.models import Role, is_coordinator, knows_role_slugs, remember_role_slugs, role_slugs
 
-from . import procedures
+from . import procedures, store
 from .models import Case, CaseSequence, Event, Task, TaskOffer
 
 
@@ -59,7 +59,7 @@ def task_roles(task: Task) -> list[str]:
 
 def _offer(task: Task):
     TaskOffer.objects.bulk_create([
-        TaskOffer(task=task, role=role, procedure=task.procedure, due_at=task.due_at) for role in task.role_list
+        TaskOffer(task=task, role=role, procedure=task.procedure, due_at=task.due_at) for role in task.offer_roles
     ])
 
 
@@ -138,7 +138,10 @@ def start_case(user, code: str, start_key: str | None = None, data: dict | None 
         )
         Event.objects.create(case=case, kind=Event.Kind.STARTED, user=user, created_at=now,
                              note=keys.get(start_key, "") if start_key else "")
-        _sync_tasks(case, engine, workflow, now)
+        tasks, _ = _plan_tasks(case, engine, workflow, now, known=set())
+        Task.objects.bulk_create(tasks)
+        for task in tasks:
+            _offer(task)
     if data:
         first = [t for t in case.tasks.filter(status=Task.Status.OPEN) if t.assignee_id == user.id]
         if len(first) == 1:
@@ -150,18 +153,15 @@ def start_case(user, code: str, start_key: str | None = None, data: dict | None 
     return case
 
 
-def _sync_tasks(case: Case, engine, workflow, now, assignments: dict | None = None,
-                known: set[str] | None = None) -> list[Task]:
-    """Create a task row for every ready engine task that has none yet; cancel rows whose
-    engine task is no longer ready.
+def _plan_tasks(case: Case, engine, workflow, now, assignments: dict | None = None, *,
+                known: set[str]) -> tuple[list[Task], frozenset[str]]:
+    """The task rows to create for the engine's newly ready tasks (unsaved), and the engine ids
+    of open rows whose engine task is no longer ready (to cancel).
 
-    `known` is the engine ids of the case's open task rows when the caller already knows them
-    (open rows always mirror the engine's ready tasks); `assignments` maps an activity number
-    to the user a completed form named for it."""
+    `known` is the engine ids of the case's open task rows (open rows always mirror the engine's
+    ready tasks); `assignments` maps an activity number to the user a completed form named for it."""
     s = engine.sheet
     ready = engine.ready_tasks(workflow)
-    if known is None:
-        known = set(case.tasks.filter(status=Task.Status.OPEN).values_list("engine_id", flat=True))
     requester = procedures.requester_roles()
     created = []
     for item in ready:
@@ -181,29 +181,32 @@ def _sync_tasks(case: Case, engine, workflow, now, assignments: dict | None = No
         if assignments and item.activity in assignments and not item.waiting:
             assignee = assignments[item.activity]
         days = activity.due_days or settings.MAPRO_TASK_DUE_DAYS
-        task = Task.objects.create(
+        created.append(Task(
             case=case, procedure=case.procedure, engine_id=item.id, activity=item.activity, waiting=item.waiting,
             name=name[:300], role=activity.role, roles=",".join(activity.roles), assignee=assignee,
             created_at=now, due_at=now + timedelta(days=days),
-        )
-        if assignee is None:
-            _offer(task)
-        created.append(task)
-    stale_engine_ids = known - {item.id for item in ready}
-    stale = list(case.tasks.filter(engine_id__in=stale_engine_ids).values_list("pk", flat=True)) if stale_engine_ids else []
-    if stale:
-        Task.objects.filter(pk__in=stale).update(status=Task.Status.CANCELLED, completed_at=now)
-        _withdraw(stale)
-    return created
+        ))
+    return created, frozenset(known - {item.id for item in ready})
 
 
 # --- acting on tasks ------------------------------------------------------------------------
-def get_task(task_id) -> Task:
+def get_task(task_id, user=None) -> Task:
+    """The task with its case; assignee and completer load lazily (only read to tell a loser who won).
+
+    With `user`, the user's roles come in the same query unless already known for this request."""
     try:
-        # Assignee and completer load lazily: they are only read to tell a loser who won.
-        return Task.objects.select_related("case").get(pk=task_id)
-    except (Task.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No existe la tarea.") from None
+        pk = int(task_id)
+    except (ValueError, TypeError):
+        pk = 0
+    if not 0 < pk < 2**63:
+        raise NotFound("No existe la tarea.")
+    ask_roles = user is not None and user.is_authenticated and not knows_role_slugs(user)
+    task, roles = store.read_task(pk, roles_of=user.pk if ask_roles else None)
+    if task is None:
+        raise NotFound("No existe la tarea.")
+    if roles is not None:
+        remember_role_slugs(user, roles)
+    return task
 
 
 def _check_may_act(task: Task, user):
@@ -219,7 +222,7 @@ def _check_may_act(task: Task, user):
 
 
 def claim_task(task_id, user) -> Task:
-    task = get_task(task_id)
+    task = get_task(task_id, user)
     _check_may_act(task, user)
     if not task.is_open:
         raise Conflict(f"La tarea ya fue atendida por {_display(task.completed_by)}.")
@@ -244,6 +247,7 @@ def release_task(task_id, user) -> Task:
         raise Conflict("Solo puede liberar una tarea pendiente que usted tiene.")
     with transaction.atomic():
         Task.objects.filter(pk=task.pk).update(assignee=None, claimed_at=None)
+        task.assignee = None
         _offer(task)
         Event.objects.create(case=task.case, task=task, kind=Event.Kind.RELEASED, activity=task.activity,
                              name=task.name, role=task.role, user=user)
@@ -284,7 +288,7 @@ def set_due_date(task_id, due_at) -> None:
 
 
 def complete_task(task_id, user, data: dict | None, decision: str | None) -> Case:
-    task = get_task(task_id)
+    task = get_task(task_id, user)
     _check_may_act(task, user)
     if not task.is_open:
         raise Conflict(f"La tarea ya fue atendida por {_display(task.completed_by)}.")
@@ -307,39 +311,32 @@ def complete_task(task_id, user, data: dict | None, decision: str | None) -> Cas
     case = task.case
     engine = procedures.engine(case.procedure, case.version)
     now = timezone.now()
-    with transaction.atomic():
-        workflow = engine.restore(case.state)
-        still_open = {t.id for t in engine.ready_tasks(workflow)} - {task.engine_id}
-        try:
-            engine.complete(workflow, task.engine_id, clean, decision_label or None)
-        except EngineError as exc:
-            raise Invalid(str(exc)) from None
-        # Still open and not taken by someone else since it was read: otherwise this user lost.
-        won = (Task.objects.filter(pk=task.pk, status=Task.Status.OPEN)
-               .filter(Q(assignee__isnull=True) | Q(assignee=user))
-               .update(status=Task.Status.COMPLETED, completed_by=user, completed_at=now, assignee=user))
-        if not won:
-            task.refresh_from_db()
-            if task.is_open:
-                raise Conflict(f"La tarea la tiene {_display(task.assignee)}.")
-            raise Conflict(f"La tarea ya fue atendida por {_display(task.completed_by)}.")
-        if task.assignee_id is None:  # a held task has no offers left to withdraw
-            _withdraw([task.pk])
-        finished = engine.is_completed(workflow)
-        changes = {
-            "state": engine.serialize(workflow), "lock_version": case.lock_version + 1, "updated_at": now,
-            "status": Case.Status.COMPLETED if finished else Case.Status.OPEN, "completed_at": now if finished else None,
-        }
-        advanced = Case.objects.filter(pk=case.pk, lock_version=case.lock_version).update(**changes)
-        if not advanced:
-            raise Conflict("El caso cambió mientras se atendía la tarea; vuelva a intentarlo.")
-        for name, value in changes.items():
-            setattr(case, name, value)
-        Event.objects.create(case=case, task=task, kind=Event.Kind.COMPLETED, activity=task.activity, name=task.name,
-                             role=task.role, user=user, decision=decision_label, data=clean, created_at=now)
-        _sync_tasks(case, engine, workflow, now, assignments, known=still_open)
-        if finished:
-            Event.objects.create(case=case, kind=Event.Kind.FINISHED, created_at=now)
+    workflow = engine.restore(case.state)
+    still_open = {t.id for t in engine.ready_tasks(workflow)} - {task.engine_id}
+    try:
+        engine.complete(workflow, task.engine_id, clean, decision_label or None)
+    except EngineError as exc:
+        raise Invalid(str(exc)) from None
+    finished = engine.is_completed(workflow)
+    new_tasks, stale = _plan_tasks(case, engine, workflow, now, assignments, known=still_open)
+    completion = store.Completion(
+        task=task, user_id=user.pk, case=case, state=engine.serialize(workflow), finished=finished, now=now,
+        event=Event(case=case, task=task, kind=Event.Kind.COMPLETED, activity=task.activity, name=task.name,
+                    role=task.role, user_id=user.pk, decision=decision_label, data=clean, created_at=now),
+        new_tasks=new_tasks, stale_engine_ids=stale,
+    )
+    try:
+        store.record_completion(completion)
+    except store.Lost as lost:
+        if lost.what == "case":
+            raise Conflict("El caso cambió mientras se atendía la tarea; vuelva a intentarlo.") from None
+        task.refresh_from_db()
+        if task.is_open:
+            raise Conflict(f"La tarea la tiene {_display(task.assignee)}.") from None
+        raise Conflict(f"La tarea ya fue atendida por {_display(task.completed_by)}.") from None
+    case.state, case.lock_version, case.updated_at = completion.state, case.lock_version + 1, now
+    case.status = Case.Status.COMPLETED if finished else Case.Status.OPEN
+    case.completed_at = now if finished else None
     return case
 
 

@@ -2,12 +2,13 @@
 import threading
 
 import pytest
-from django.db import close_old_connections
+from django.db import connection
 
 from cases import workflow
-from cases.models import Event, Task
+from cases.models import Case, Event, Task, TaskOffer
 
-from .api_client import Api
+from .api_client import Api, fill
+from .walker import Walker, scripted
 
 TICKET = {"asunto": "Clave", "detalle": "Olvidé la clave", "categoria": "Software", "ubicacion": "Piso 1"}
 
@@ -40,7 +41,7 @@ def test_simultaneous_completions_advance_the_case_once(staff, make_user):
         except workflow.Conflict as exc:
             outcomes.append(exc.detail)
         finally:
-            close_old_connections()
+            connection.close()  # the thread's own connection, or the test database cannot be dropped
 
     threads = [threading.Thread(target=complete, args=(u,)) for u in (first, second)]
     for t in threads:
@@ -56,3 +57,101 @@ def test_simultaneous_completions_advance_the_case_once(staff, make_user):
     assert case.lock_version == 2  # started with 0, activity 1 then activity 2: two advances, not three
     assert Event.objects.filter(case=case, kind="completed", activity=2).count() == 1
     assert list(Task.objects.filter(case=case, status="open").values_list("activity", flat=True)) == [4]
+
+
+def _at_the_parallel_branches(walker):
+    """An S04.02.00.01 case with 15 and 16 (parallel branches before the join at 17) open."""
+    case = walker.start("S04.02.00.01", "director-uo")
+    choose = scripted({3: ["Sí"], 8: ["Alta o media"]})
+    while not {t["activity"] for t in case["open_tasks"]} & {15, 16}:
+        task = case["open_tasks"][0]
+        walker.complete(task, choose(task, {task["activity"]: 1}) if task["decisions"] else None)
+        case = walker.case(case["id"], "director-uo")
+    return case, {t["activity"]: t for t in case["open_tasks"]}
+
+
+def _read_before(monkeypatch, task_id):
+    """Make complete_task work on the task (and its case) as read now, as a request that read
+    them just before another person's completion committed would."""
+    stale, read = workflow.get_task(task_id), workflow.get_task
+    monkeypatch.setattr(workflow, "get_task",
+                        lambda pk, user=None: stale if str(pk) == str(task_id) else read(pk, user))
+
+
+@pytest.mark.django_db
+def test_a_completion_that_finds_the_case_moved_on_writes_nothing(staff, monkeypatch):
+    walker = Walker()
+    case, open_now = _at_the_parallel_branches(walker)
+    _read_before(monkeypatch, open_now[15]["id"])
+    walker.complete(open_now[16])                       # the other branch wins the case first
+    moved_on = Case.objects.get(pk=case["id"])
+
+    with pytest.raises(workflow.Conflict) as lost:
+        workflow.complete_task(open_now[15]["id"], staff["analista-programador"], fill(open_now[15]["form"]), None)
+
+    assert lost.value.detail == "El caso cambió mientras se atendía la tarea; vuelva a intentarlo."
+    assert Case.objects.get(pk=case["id"]).lock_version == moved_on.lock_version
+    task = Task.objects.get(pk=open_now[15]["id"])
+    assert task.is_open and task.completed_by is None
+    assert not Event.objects.filter(case_id=case["id"], activity=15).exists()
+    assert list(TaskOffer.objects.filter(task=task).values_list("role", flat=True)) == ["analista-programador"]
+    monkeypatch.undo()
+    retried = walker.complete(open_now[15])             # trying again works, and the join fires once
+    assert [t["activity"] for t in retried["open_tasks"]] == [17]
+
+
+@pytest.mark.django_db
+def test_a_completion_of_a_task_claimed_meanwhile_writes_nothing(staff, make_user, monkeypatch):
+    colleague = make_user("programadora2", "analista-programador", unit="ogtie")
+    case, open_now = _at_the_parallel_branches(Walker())
+    _read_before(monkeypatch, open_now[15]["id"])
+    workflow.claim_task(open_now[15]["id"], colleague)
+    before = Case.objects.get(pk=case["id"]).lock_version
+
+    with pytest.raises(workflow.Conflict) as lost:
+        workflow.complete_task(open_now[15]["id"], staff["analista-programador"], fill(open_now[15]["form"]), None)
+
+    assert lost.value.detail == "La tarea la tiene programadora2."
+    assert Case.objects.get(pk=case["id"]).lock_version == before
+    assert Task.objects.get(pk=open_now[15]["id"]).assignee == colleague
+    assert sorted(Task.objects.filter(case_id=case["id"], status="open").values_list("activity", flat=True)) == [15, 16]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_both_parallel_branches_completed_at_once_never_leave_a_half_done_case(staff):
+    walker = Walker()
+    case, open_now = _at_the_parallel_branches(walker)
+    lock_before = Case.objects.get(pk=case["id"]).lock_version
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def complete(activity, user):
+        try:
+            barrier.wait()
+            workflow.complete_task(open_now[activity]["id"], user, fill(open_now[activity]["form"]), None)
+            outcomes[activity] = "ok"
+        except workflow.Conflict as exc:
+            outcomes[activity] = exc.detail
+        finally:
+            connection.close()  # the thread's own connection, or the test database cannot be dropped
+
+    threads = [threading.Thread(target=complete, args=(15, staff["analista-programador"])),
+               threading.Thread(target=complete, args=(16, staff["analista-sistemas"]))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert "ok" in outcomes.values()
+    for activity, outcome in outcomes.items():
+        task = Task.objects.get(pk=open_now[activity]["id"])
+        completed_events = Event.objects.filter(case_id=case["id"], kind="completed", activity=activity).count()
+        if outcome == "ok":
+            assert task.status == "completed" and completed_events == 1
+        else:   # the loser's task and the case are exactly as before its attempt: retry it
+            assert outcome == "El caso cambió mientras se atendía la tarea; vuelva a intentarlo."
+            assert task.is_open and completed_events == 0
+            walker.complete(open_now[activity])
+    state = walker.case(case["id"], "director-uo")
+    assert [t["activity"] for t in state["open_tasks"]] == [17]
+    assert Case.objects.get(pk=case["id"]).lock_version == lock_before + 2   # each branch advanced it once

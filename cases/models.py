@@ -3,6 +3,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from org.models import unit_id_of
+
 
 class Case(models.Model):
     class Status(models.TextChoices):
@@ -58,6 +60,9 @@ class Task(models.Model):
     role = models.CharField("rol", max_length=60)
     roles = models.CharField("roles", max_length=400, default="", help_text="Todos los roles que pueden atenderla, separados por comas")
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks_assigned", verbose_name="asignada a")
+    # A requesting-unit activity (the Director(a)/Jefe(a) of the unit that asked) is offered only
+    # to holders of its roles who belong to that unit.
+    unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="solo para la unidad")
     status = models.CharField("estado", max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField("creada", default=timezone.now)
     claimed_at = models.DateTimeField("tomada", null=True, blank=True)
@@ -85,6 +90,9 @@ class Task(models.Model):
         """The roles an open task is offered to: all of its roles, unless someone holds it."""
         return [] if self.assignee_id else self.role_list
 
+    def is_for_unit_of(self, user) -> bool:
+        return self.unit_id is None or unit_id_of(user) == self.unit_id
+
     @property
     def is_open(self):
         return self.status == self.Status.OPEN
@@ -102,6 +110,7 @@ class TaskOffer(models.Model):
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="offers")
     role = models.CharField(max_length=60)
+    unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+")   # as Task.unit
     procedure = models.CharField(max_length=20)
     due_at = models.DateTimeField()
 

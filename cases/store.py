@@ -28,8 +28,8 @@ from .models import Case, Event, Task, TaskOffer
 EVENT_COLUMNS = ("case_id", "task_id", "kind", "activity", "name", "role", "user_id", "decision", "data", "note",
                  "created_at")
 TASK_COLUMNS = ("case_id", "procedure", "engine_id", "activity", "waiting", "name", "role", "roles", "assignee_id",
-                "status", "created_at", "due_at")
-OFFER_COLUMNS = ("task_id", "role", "procedure", "due_at")
+                "unit_id", "status", "created_at", "due_at")
+OFFER_COLUMNS = ("task_id", "role", "unit_id", "procedure", "due_at")
 
 
 class Lost(Exception):
@@ -193,14 +193,14 @@ def _record_postgresql(c: Completion) -> None:
         parts.append(f"""created AS (
             INSERT INTO {task_t} ({", ".join(TASK_COLUMNS)})
             SELECT * FROM ({rows}) AS v WHERE EXISTS (SELECT 1 FROM advanced)
-            RETURNING id, engine_id, procedure, due_at)""")
+            RETURNING id, engine_id, unit_id, procedure, due_at)""")
         params += values
         offers = _offers(c.new_tasks)
         if offers:
             rows, values = _typed_rows(Task, ("engine_id", "role"), offers)
             parts.append(f"""offered AS (
                 INSERT INTO {offer_t} ({", ".join(OFFER_COLUMNS)})
-                SELECT created.id, o.role, created.procedure, created.due_at
+                SELECT created.id, o.role, created.unit_id, created.procedure, created.due_at
                 FROM created JOIN ({rows}) AS o (engine_id, role) ON o.engine_id = created.engine_id)""")
             params += values
 
@@ -253,7 +253,7 @@ def _record_plain(c: Completion) -> None:
             created = dict((engine_id, pk) for pk, engine_id in _insert(
                 cursor, task_t, TASK_COLUMNS, [_values(t, TASK_COLUMNS) for t in c.new_tasks], "id, engine_id"))
             by_engine_id = {t.engine_id: t for t in c.new_tasks}
-            offers = [[created[engine_id], role, by_engine_id[engine_id].procedure,
+            offers = [[created[engine_id], role, by_engine_id[engine_id].unit_id, by_engine_id[engine_id].procedure,
                        connection.ops.adapt_datetimefield_value(by_engine_id[engine_id].due_at)]
                       for engine_id, role in _offers(c.new_tasks)]
             if offers:

@@ -12,12 +12,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from engine.forms import validate_submission
 from engine.runtime import EngineError
-from org.models import Role, is_coordinator, knows_role_slugs, remember_role_slugs, role_slugs
+from org.models import Role, is_coordinator, knows_role_slugs, remember_role_slugs, role_slugs, unit_id_of
 
 from . import procedures, store
 from .models import Case, CaseSequence, Event, Task, TaskOffer
@@ -59,12 +59,17 @@ def task_roles(task: Task) -> list[str]:
 
 def _offer(task: Task):
     TaskOffer.objects.bulk_create([
-        TaskOffer(task=task, role=role, procedure=task.procedure, due_at=task.due_at) for role in task.offer_roles
+        TaskOffer(task=task, role=role, unit_id=task.unit_id, procedure=task.procedure, due_at=task.due_at)
+        for role in task.offer_roles
     ])
 
 
 def _withdraw(task_ids):
     TaskOffer.objects.filter(task_id__in=task_ids).delete()
+
+
+def _other_unit(task: Task) -> str:
+    return f"La tarea corresponde a la unidad solicitante ({task.unit.acronym}); no puede atenderla."
 
 
 @dataclass
@@ -91,6 +96,8 @@ def describe(task: Task, user) -> TaskView:
         may_act, reason = False, f"La tarea la tiene {_display(task.assignee)}."
     elif not task.assignee_id and not (set(roles) & role_slugs(user)):
         may_act, reason = False, "La tarea corresponde a otro rol."
+    elif not task.assignee_id and not task.is_for_unit_of(user):
+        may_act, reason = False, _other_unit(task)
     fields = () if task.waiting else activity.form
     decision = None if task.waiting else activity.decision
     return TaskView(task, roles, may_act, reason, fields, decision, activity)
@@ -172,21 +179,32 @@ def _plan_tasks(case: Case, engine, workflow, now, assignments: dict | None = No
             name = f"Se espera a {activity.wait.party}: {activity.wait.awaited}".strip().rstrip(":")
         else:
             name = activity.name
-        assignee = None
+        assignee, unit = None, None
         if set(activity.roles) & requester:
-            # The requester does the requesting unit's activities of their own case.
+            # The requester does the requesting unit's activities of their own case; those of its
+            # Director(a)/Jefe(a) go to the holders of that role in the requesting unit.
             holds = "personal-mindef" in activity.roles or set(activity.roles) & set(role_slugs(case.started_by))
             if holds:
                 assignee = case.started_by
+            elif _unit_has_holders(case.requester_unit_id, activity.roles):
+                unit = case.requester_unit_id
         if assignments and item.activity in assignments and not item.waiting:
             assignee = assignments[item.activity]
         days = activity.due_days or settings.MAPRO_TASK_DUE_DAYS
         created.append(Task(
             case=case, procedure=case.procedure, engine_id=item.id, activity=item.activity, waiting=item.waiting,
-            name=name[:300], role=activity.role, roles=",".join(activity.roles), assignee=assignee,
+            name=name[:300], role=activity.role, roles=",".join(activity.roles), assignee=assignee, unit_id=unit,
             created_at=now, due_at=now + timedelta(days=days),
         ))
     return created, frozenset(known - {item.id for item in ready})
+
+
+def _unit_has_holders(unit_id, roles) -> bool:
+    """Whether someone in the unit holds one of the roles. When nobody does (a case started from
+    OGTIE, say), the activity is offered to every holder rather than to nobody."""
+    if unit_id is None:
+        return False
+    return get_user_model().objects.filter(is_active=True, person__unit_id=unit_id, mapro_roles__slug__in=roles).exists()
 
 
 # --- acting on tasks ------------------------------------------------------------------------
@@ -215,6 +233,8 @@ def _check_may_act(task: Task, user):
         return
     if not (set(roles) & role_slugs(user)):
         raise Forbidden("La tarea corresponde a otro rol; no puede atenderla.")
+    if not task.is_for_unit_of(user):
+        raise Forbidden(_other_unit(task))
     if not task.is_open:
         raise Conflict(f"La tarea ya fue atendida por {_display(task.completed_by)}.")
     if task.assignee_id:
@@ -269,6 +289,9 @@ def reassign_task(task_id, by_user, to_username: str) -> Task:
     roles = task_roles(task)
     if not Role.objects.filter(slug__in=roles, members=target).exists():
         raise Invalid(f"{_display(target)} no tiene el rol de esta tarea.", {"assignee": "sin rol"})
+    if not task.is_for_unit_of(target):
+        raise Invalid(f"{_display(target)} no pertenece a la unidad solicitante ({task.unit.acronym}).",
+                      {"assignee": "otra unidad"})
     with transaction.atomic():
         changed = Task.objects.filter(pk=task.pk, status=Task.Status.OPEN).update(assignee=target, claimed_at=timezone.now())
         if not changed:
@@ -278,6 +301,14 @@ def reassign_task(task_id, by_user, to_username: str) -> Task:
                              name=task.name, role=task.role, user=by_user, note=f"Reasignada a {target.username}")
     task.refresh_from_db()
     return task
+
+
+def reassign_candidates(task: Task) -> list[str]:
+    """Usernames a coordinator may hand the task to: active holders of its roles (in its unit, if scoped)."""
+    users = get_user_model().objects.filter(is_active=True, mapro_roles__slug__in=task_roles(task))
+    if task.unit_id:
+        users = users.filter(person__unit_id=task.unit_id)
+    return list(users.values_list("username", flat=True).distinct().order_by("username"))
 
 
 def set_due_date(task_id, due_at) -> None:
@@ -419,6 +450,7 @@ def inbox(user, scope: str = "mine", procedure: str | None = None):
         return tasks.select_related("case", "assignee").defer("case__state").order_by("due_at", "id")
     if scope == "available":
         offers = TaskOffer.objects.filter(role__in=list(role_slugs(user)))
+        offers = offers.filter(Q(unit__isnull=True) | Q(unit_id=unit_id_of(user)))
         if procedure:
             offers = offers.filter(procedure=procedure)
         return OfferedTasks(offers)

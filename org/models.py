@@ -80,5 +80,14 @@ def role_slugs(user) -> frozenset[str]:
     return getattr(user, _ROLE_CACHE)
 
 
+def unit_id_of(user) -> int | None:
+    """The id of the unit the user belongs to (None without one); cached on the user object."""
+    if not user or not user.is_authenticated:
+        return None
+    if not hasattr(user, "_mapro_unit_id"):
+        user._mapro_unit_id = Person.objects.filter(user=user).values_list("unit_id", flat=True).first()
+    return user._mapro_unit_id
+
+
 def is_coordinator(user) -> bool:
     return user.is_superuser or user.mapro_roles.filter(models.Q(coordinator=True) | models.Q(slug="jefe-ogtie")).exists()

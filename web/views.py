@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from cases import procedures, workflow
 from cases.models import Case, Task
 from engine.diagram import render_svg
-from org.models import Role, is_coordinator, role_slugs
+from org.models import is_coordinator, role_slugs
 
 
 def _sheet_or_404(code):
@@ -167,8 +167,7 @@ def _task_page(request, task, values=None, errors=None, status=200):
     organization = procedures.organization()
     candidates = []
     if task.is_open and is_coordinator(request.user):
-        candidates = (Role.objects.filter(slug__in=view.roles).values_list("members__username", flat=True)
-                      .exclude(members__username=None).distinct().order_by("members__username"))
+        candidates = workflow.reassign_candidates(task)
     return render(request, "web/task.html", {
         "task": task, "view": view, "case": case, "events": events,
         "activity": view.activity,

@@ -450,7 +450,9 @@ def inbox(user, scope: str = "mine", procedure: str | None = None):
         return tasks.select_related("case", "assignee").defer("case__state").order_by("due_at", "id")
     if scope == "available":
         offers = TaskOffer.objects.filter(role__in=list(role_slugs(user)))
-        offers = offers.filter(Q(unit__isnull=True) | Q(unit_id=unit_id_of(user)))
+        # Offers scoped to a requesting unit reach only that unit's people.
+        unit_id = unit_id_of(user)
+        offers = offers.filter(Q(unit__isnull=True) | Q(unit_id=unit_id) if unit_id else Q(unit__isnull=True))
         if procedure:
             offers = offers.filter(procedure=procedure)
         return OfferedTasks(offers)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Case, Event, Task
+from .models import Case, Event, SheetVersion, Task
 
 
 class TaskInline(admin.TabularInline):
@@ -28,3 +28,18 @@ class EventAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("case__number",)
     readonly_fields = [f.name for f in Event._meta.fields]
+
+
+@admin.register(SheetVersion)
+class SheetVersionAdmin(admin.ModelAdmin):
+    """What cases ran on: recorded by the system, never edited."""
+
+    list_display = ("procedure", "version", "recorded_at", "digest")
+    list_filter = ("procedure",)
+    readonly_fields = [f.name for f in SheetVersion._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -144,3 +144,22 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+
+class SheetVersion(models.Model):
+    """The text of a procedure sheet version some case started on, kept so the case can run to its
+    end on that version after the repository's sheet moves on."""
+
+    procedure = models.CharField("procedimiento", max_length=20)
+    version = models.PositiveIntegerField("versión")
+    text = models.TextField("ficha (YAML)")
+    digest = models.CharField("SHA-256 del texto", max_length=64)
+    recorded_at = models.DateTimeField("registrada", default=timezone.now)
+
+    class Meta:
+        verbose_name = "versión de ficha"
+        verbose_name_plural = "versiones de fichas"
+        constraints = [models.UniqueConstraint(fields=["procedure", "version"], name="unique_sheet_version")]
+
+    def __str__(self):
+        return f"{self.procedure} v{self.version}"

@@ -1,17 +1,37 @@
-"""The procedure catalog as the running system sees it: sheets loaded once per process."""
+"""The procedure catalog as the running system sees it: sheets loaded once per process.
+
+A case follows the sheet version it started with. The text of every version a case started on is
+kept in the database (SheetVersion), so when the repository's sheet moves to a new version the
+cases already running carry on with theirs, and a sheet edited without a new version is caught.
+"""
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 
 from django.conf import settings
+from django.db import DatabaseError, transaction
 
 from engine.organization import Organization, load_organization
 from engine.runtime import ProcedureEngine
-from engine.sheets import Sheet, load_catalog
+from engine.sheets import Sheet, parse_sheet, read_catalog
 
 
 class UnknownProcedure(LookupError):
     pass
+
+
+class SheetChanged(Exception):
+    """The repository's sheet differs from the text recorded for the same version."""
+
+    def __init__(self, code: str, version: int):
+        super().__init__(
+            f"La ficha {code} (versión {version}) fue modificada sin cambiar de versión. Los casos en curso "
+            f"siguen el texto registrado; suba la versión de la ficha y anote el cambio en su control de cambios.")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @cache
@@ -20,15 +40,91 @@ def organization() -> Organization:
 
 
 @cache
+def _catalog() -> dict[str, tuple[Sheet, str, str]]:
+    """code -> (sheet, YAML text, digest of the text)."""
+    return {s.code: (s, text, _digest(text)) for s, text in read_catalog(settings.MAPRO_CATALOG_DIR)}
+
+
+@cache
 def sheets() -> dict[str, Sheet]:
-    return {sheet.code: sheet for sheet in load_catalog(settings.MAPRO_CATALOG_DIR)}
+    """The repository's current sheets, by code."""
+    return {code: s for code, (s, _, _) in _catalog().items()}
+
+
+# (code, version) -> digest of the recorded text; filled once a recording has committed.
+_recorded: dict[tuple[str, int], str | None] = {}
+
+
+def _recorded_digest(code: str, version: int) -> str | None:
+    key = (code, version)
+    if key not in _recorded:
+        from .models import SheetVersion
+
+        digest = SheetVersion.objects.filter(procedure=code, version=version).values_list("digest", flat=True).first()
+        if digest is None:
+            return None   # not cached: a case may start on it later in this process
+        _recorded[key] = digest
+    return _recorded[key]
+
+
+@cache
+def _archived(code: str, version: int) -> Sheet:
+    from .models import SheetVersion
+
+    row = SheetVersion.objects.filter(procedure=code, version=version).first()
+    if row is None:
+        raise UnknownProcedure(f"{code} v{version}")
+    return parse_sheet(row.text, f"{code} v{version} (registrada)")
 
 
 def sheet(code: str, version: int | None = None) -> Sheet:
-    found = sheets().get(code)
-    if found is None or (version is not None and found.version != version):
-        raise UnknownProcedure(code if version is None else f"{code} v{version}")
-    return found
+    """The current sheet, or the one a case of `version` runs on: the repository's while its text
+    is the one recorded for that version, else the recorded text."""
+    found = _catalog().get(code)
+    if found is None:
+        raise UnknownProcedure(code)
+    current, _, digest = found
+    if version is None:
+        return current
+    if version == current.version and _recorded_digest(code, version) in (None, digest):
+        return current
+    return _archived(code, version)
+
+
+def record_version(s: Sheet) -> None:
+    """Keep the text of the version a case is starting on (inside the caller's transaction);
+    refuse when the repository's text differs from the one recorded for that version."""
+    from .models import SheetVersion
+
+    _, text, digest = _catalog()[s.code]
+    key = (s.code, s.version)
+    recorded = _recorded.get(key)
+    if recorded is None:
+        row, _ = SheetVersion.objects.get_or_create(procedure=s.code, version=s.version,
+                                                    defaults={"text": text, "digest": digest})
+        recorded = row.digest
+        transaction.on_commit(lambda: _recorded.__setitem__(key, row.digest))
+    if recorded != digest:
+        raise SheetChanged(s.code, s.version)
+
+
+def changed_without_new_version() -> list[SheetChanged]:
+    """Sheets whose repository text differs from the text recorded for the same version."""
+    from .models import SheetVersion
+
+    try:
+        recorded = {(r.procedure, r.version): r.digest for r in SheetVersion.objects.only("procedure", "version", "digest")}
+    except DatabaseError:   # not migrated yet
+        return []
+    return [SheetChanged(code, s.version) for code, (s, _, digest) in _catalog().items()
+            if recorded.get((code, s.version), digest) != digest]
+
+
+def reload() -> None:
+    """Forget everything read from the catalog and the database (after the catalog changes)."""
+    for cached in (organization, _catalog, sheets, _archived, _engine):
+        cached.cache_clear()
+    _recorded.clear()
 
 
 @cache

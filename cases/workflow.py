@@ -86,7 +86,7 @@ class TaskView:
 
 
 def describe(task: Task, user) -> TaskView:
-    s = procedures.sheet(task.procedure)
+    s = procedures.sheet(task.procedure, task.case.version)
     activity = s.activity(task.activity)
     roles = task_roles(task)
     may_act, reason = True, ""
@@ -138,6 +138,10 @@ def start_case(user, code: str, start_key: str | None = None, data: dict | None 
     now = timezone.now()
     person = getattr(user, "person", None)
     with transaction.atomic():
+        try:
+            procedures.record_version(s)
+        except procedures.SheetChanged as exc:
+            raise Conflict(str(exc)) from None
         case = Case.objects.create(
             number=_next_number(s.code), procedure=s.code, version=s.version, start_key=start_key or "",
             started_by=user, requester_unit=person.unit if person else None,
@@ -373,7 +377,7 @@ def complete_task(task_id, user, data: dict | None, decision: str | None) -> Cas
 
 def _assignments(view: TaskView, clean: dict) -> dict:
     """Users named in `user` fields, checked to hold the role of the activity they will do."""
-    sheet = procedures.sheet(view.task.procedure)
+    sheet = procedures.sheet(view.task.procedure, view.task.case.version)
     found, errors = {}, {}
     User = get_user_model()
     for f in view.fields:

@@ -292,9 +292,13 @@ def _load_activity(raw: dict, source: str) -> Activity:
 
 def load_sheet(path: Path | str) -> Sheet:
     path = Path(path)
-    source = path.name
+    return parse_sheet(path.read_text(encoding="utf-8"), path.name)
+
+
+def parse_sheet(text: str, source: str) -> Sheet:
+    """A sheet from its YAML text; `source` names it in error messages (the file name)."""
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
+        raw = yaml.load(text, Loader=SafeLoader)
     except yaml.YAMLError as exc:
         raise SheetError(f"{source}: YAML inválido: {exc}") from None
     if not isinstance(raw, dict):
@@ -347,6 +351,15 @@ def default_catalog_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "catalog"
 
 
-def load_catalog(directory: Path | str | None = None) -> list[Sheet]:
+def read_catalog(directory: Path | str | None = None) -> list[tuple[Sheet, str]]:
+    """Every sheet of the catalog with the YAML text it was read from, by code."""
     directory = Path(directory or default_catalog_dir()) / "sheets"
-    return sorted((load_sheet(p) for p in directory.glob("*.yaml")), key=lambda s: s.code)
+    read = []
+    for path in directory.glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        read.append((parse_sheet(text, path.name), text))
+    return sorted(read, key=lambda pair: pair[0].code)
+
+
+def load_catalog(directory: Path | str | None = None) -> list[Sheet]:
+    return [sheet for sheet, _ in read_catalog(directory)]

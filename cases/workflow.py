@@ -1,8 +1,9 @@
 """Starting cases and moving them on: the only code that writes cases and tasks.
 
-Each operation is one transaction. Completing a task claims its row with a conditional UPDATE
-(`status = open`) and advances the case with a compare-and-set on `lock_version`, so when two
-people complete the same task at once exactly one wins and the case moves on once.
+Each operation is one transaction. Completing a task takes its row only if it is still open
+(and free or held by the user) and advances the case with a compare-and-set on `lock_version`
+(cases.store writes both in one statement), so when two people complete the same task at once
+exactly one wins and the case moves on once.
 """
 from __future__ import annotations
 
@@ -322,7 +323,26 @@ def set_due_date(task_id, due_at) -> None:
         TaskOffer.objects.filter(task_id=task_id).update(due_at=due_at)
 
 
+# Parallel branches of one case completed at the same moment: each completion that finds the
+# case moved on is done again on the new state, so both people succeed.
+CASE_MOVED_ON_RETRIES = 3
+
+
+class _CaseMovedOn(Exception):
+    pass
+
+
 def complete_task(task_id, user, data: dict | None, decision: str | None) -> Case:
+    """Complete the task with the form data and decision, and move the case on: all or nothing."""
+    for _ in range(CASE_MOVED_ON_RETRIES):
+        try:
+            return _complete_once(task_id, user, data, decision)
+        except _CaseMovedOn:
+            continue
+    raise Conflict("El caso cambió mientras se atendía la tarea; vuelva a intentarlo.")
+
+
+def _complete_once(task_id, user, data: dict | None, decision: str | None) -> Case:
     task = get_task(task_id, user)
     _check_may_act(task, user)
     if not task.is_open:
@@ -364,7 +384,7 @@ def complete_task(task_id, user, data: dict | None, decision: str | None) -> Cas
         store.record_completion(completion)
     except store.Lost as lost:
         if lost.what == "case":
-            raise Conflict("El caso cambió mientras se atendía la tarea; vuelva a intentarlo.") from None
+            raise _CaseMovedOn from None
         task.refresh_from_db()
         if task.is_open:
             raise Conflict(f"La tarea la tiene {_display(task.assignee)}.") from None

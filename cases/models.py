@@ -153,7 +153,7 @@ class SheetVersion(models.Model):
     procedure = models.CharField("procedimiento", max_length=20)
     version = models.PositiveIntegerField("versión")
     text = models.TextField("ficha (YAML)")
-    digest = models.CharField("SHA-256 del texto", max_length=64)
+    digest = models.CharField("huella del flujo y formularios", max_length=64, help_text="Sheet.behaviour_digest()")
     recorded_at = models.DateTimeField("registrada", default=timezone.now)
 
     class Meta:

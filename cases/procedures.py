@@ -2,11 +2,11 @@
 
 A case follows the sheet version it started with. The text of every version a case started on is
 kept in the database (SheetVersion), so when the repository's sheet moves to a new version the
-cases already running carry on with theirs, and a sheet edited without a new version is caught.
+cases already running carry on with theirs, and a sheet whose flow or forms changed without a new
+version is caught (Sheet.behaviour_digest).
 """
 from __future__ import annotations
 
-import hashlib
 from functools import cache
 
 from django.conf import settings
@@ -26,12 +26,9 @@ class SheetChanged(Exception):
 
     def __init__(self, code: str, version: int):
         super().__init__(
-            f"La ficha {code} (versión {version}) fue modificada sin cambiar de versión. Los casos en curso "
-            f"siguen el texto registrado; suba la versión de la ficha y anote el cambio en su control de cambios.")
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+            f"La ficha {code} (versión {version}) cambió su flujo o sus formularios sin cambiar de versión. Los "
+            f"casos en curso siguen el texto registrado; suba la versión de la ficha y anote el cambio en su "
+            f"control de cambios.")
 
 
 @cache
@@ -41,8 +38,8 @@ def organization() -> Organization:
 
 @cache
 def _catalog() -> dict[str, tuple[Sheet, str, str]]:
-    """code -> (sheet, YAML text, digest of the text)."""
-    return {s.code: (s, text, _digest(text)) for s, text in read_catalog(settings.MAPRO_CATALOG_DIR)}
+    """code -> (sheet, YAML text, the sheet's behaviour digest)."""
+    return {s.code: (s, text, s.behaviour_digest()) for s, text in read_catalog(settings.MAPRO_CATALOG_DIR)}
 
 
 @cache

@@ -5,9 +5,10 @@ validator, the compiler and the exporter all read the same routes.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -167,6 +168,13 @@ class Sheet:
             if activity.n == n:
                 return activity
         raise KeyError(n)
+
+    def behaviour_digest(self) -> str:
+        """A fingerprint of what a running case depends on: each activity's name, unit, roles,
+        form, decision and routes. Descriptions, legal text and deviation notes are left out, so
+        annotating a sheet does not need a new version; changing its flow or forms does."""
+        running = tuple(replace(a, description="", periodicity="", printed_role="") for a in self.activities)
+        return hashlib.sha256(repr(running).encode("utf-8")).hexdigest()
 
     def has_activity(self, n) -> bool:
         return any(a.n == n for a in self.activities)

@@ -84,11 +84,22 @@ def test_a_sheet_edited_without_a_new_version_is_refused_and_running_cases_keep_
 
     refused = walker.api("personal-mindef").post("/api/cases", {"procedure": SUPPORT, "data": TICKET})
     assert refused.status_code == 409
-    assert refused.json()["detail"].startswith(f"La ficha {SUPPORT} (versión 1) fue modificada sin cambiar de versión.")
+    assert refused.json()["detail"].startswith(f"La ficha {SUPPORT} (versión 1) cambió su flujo o sus formularios sin cambiar de versión.")
     assert _open_names(walker, running) == ["Recibir y validar ticket de atención"]
 
-    with pytest.raises(SystemCheckError, match=f"La ficha {SUPPORT} \\(versión 1\\) fue modificada"):
+    with pytest.raises(SystemCheckError, match=f"La ficha {SUPPORT} \\(versión 1\\) cambió su flujo"):
         call_command("check", databases=["default"])
+
+
+def test_a_description_or_a_deviation_note_can_be_edited_without_a_new_version(staff, catalog):
+    walker = Walker()
+    running = walker.start(SUPPORT, "personal-mindef", data=TICKET)
+    _edit(catalog, "description: Recibe, a través del sistema de mesa de ayuda,",
+          "description: Recibe y revisa, a través del sistema de mesa de ayuda,")
+    assert walker.api("personal-mindef").post("/api/cases", {"procedure": SUPPORT, "data": TICKET}).status_code == 201
+    assert procedures.sheet(SUPPORT, 1).activity(2).description.startswith("Recibe y revisa")
+    call_command("check", databases=["default"])
+    assert _open_names(walker, running) == ["Recibir y validar ticket de atención"]
 
 
 def test_the_check_passes_when_every_edited_sheet_has_a_new_version(staff, catalog):

@@ -1,6 +1,8 @@
 """The Director(a)/Jefe(a) activities of a case go to the director of the unit that asked,
 not to every director of the ministry."""
 import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
 
 from org.models import Unit
 
@@ -62,3 +64,13 @@ def test_a_unit_without_a_director_in_the_system_is_offered_to_every_director(tw
     Api("empleado-digeco").post("/api/cases", {"procedure": PHONES})
     assert _available("director-digedoc") == [(PHONES, 1)]
     assert _available("director-digrrhh") == [(PHONES, 1)]
+
+
+def test_the_task_page_says_whose_unit_it_is_for(two_units):
+    [task] = Api("empleada-digedoc").post("/api/cases", {"procedure": PHONES}).json()["open_tasks"]
+    own, other = Client(), Client()
+    own.force_login(get_user_model().objects.get(username="director-digedoc"))
+    other.force_login(get_user_model().objects.get(username="director-digrrhh"))
+    page = own.get(f"/tareas/{task['id']}/").content.decode()
+    assert "Director(a) / Jefe(a) de DIGEDOC (unidad solicitante)" in page
+    assert "La tarea corresponde a la unidad solicitante (DIGEDOC)" in other.get(f"/tareas/{task['id']}/").content.decode()

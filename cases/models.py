@@ -110,7 +110,9 @@ class TaskOffer(models.Model):
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="offers")
     role = models.CharField(max_length=60)
-    unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+")   # as Task.unit
+    # As Task.unit. No index of its own: "unit IS NULL" matches nearly every offer, and SQLite would
+    # pick such an index over the covering offer_inbox_unit.
+    unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False)
     procedure = models.CharField(max_length=20)
     due_at = models.DateTimeField()
 

@@ -7,6 +7,8 @@ exactly one wins and the case moves on once.
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -443,21 +445,34 @@ def cancel_case(case_id, user, reason: str) -> Case:
 class OfferedTasks:
     """Open tasks offered to some roles, sliceable and countable like a queryset (for paginators).
 
-    The offers index gives the order; each slice then fetches just its tasks."""
+    Each role's offers come from the index already in due-date order, so a page is the merge of
+    the first rows of each role (a task offered to two of the roles appears once): the cost grows
+    with the page, not with how many tasks are waiting. Each slice then fetches just its tasks."""
 
-    def __init__(self, offers):
-        self._ids = offers.values_list("due_at", "task_id").distinct().order_by("due_at", "task_id")
+    def __init__(self, offers, roles):
+        self._offers, self._roles = offers, sorted(roles)
 
     def count(self) -> int:
-        return self._ids.count()
+        return self._offers.filter(role__in=self._roles).values("task_id").distinct().count()
 
     def __len__(self) -> int:
         return self.count()
 
+    def _ordered_ids(self, stop):
+        per_role = [self._offers.filter(role=role).order_by("due_at", "task_id").values_list("due_at", "task_id")[:stop]
+                    for role in self._roles]
+        previous = None
+        for key in heapq.merge(*per_role):
+            if key != previous:
+                yield key[1]
+            previous = key
+
     def __getitem__(self, index):
         if not isinstance(index, slice):
             return self[index:index + 1][0]
-        ids = [task_id for _, task_id in self._ids[index]]
+        if index.step not in (None, 1) or (index.start or 0) < 0 or (index.stop is not None and index.stop < 0):
+            raise ValueError("Solo se admiten porciones hacia adelante.")
+        ids = list(itertools.islice(self._ordered_ids(index.stop), index.start or 0, index.stop))
         # Offered tasks have no assignee; the engine state is never shown in a list.
         tasks = Task.objects.select_related("case").defer("case__state").in_bulk(ids)
         return [tasks[i] for i in ids if i in tasks]
@@ -473,11 +488,10 @@ def inbox(user, scope: str = "mine", procedure: str | None = None):
             tasks = tasks.filter(procedure=procedure)
         return tasks.select_related("case", "assignee").defer("case__state").order_by("due_at", "id")
     if scope == "available":
-        offers = TaskOffer.objects.filter(role__in=list(role_slugs(user)))
         # Offers scoped to a requesting unit reach only that unit's people.
         unit_id = unit_id_of(user)
-        offers = offers.filter(Q(unit__isnull=True) | Q(unit_id=unit_id) if unit_id else Q(unit__isnull=True))
+        offers = TaskOffer.objects.filter(Q(unit__isnull=True) | Q(unit_id=unit_id) if unit_id else Q(unit__isnull=True))
         if procedure:
             offers = offers.filter(procedure=procedure)
-        return OfferedTasks(offers)
+        return OfferedTasks(offers, role_slugs(user))
     raise Invalid("El alcance debe ser «mine» o «available».", {"scope": "desconocido"})

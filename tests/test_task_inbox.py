@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from cases import workflow
+from cases.models import Task
 
 from .api_client import Api, fill
 
@@ -109,3 +110,19 @@ def test_a_coordinator_annuls_a_case_with_a_reason_and_its_tasks_leave_the_inbox
     assert Api("operador-mesa-ayuda").get("/api/tasks", scope="available").json() == []
     again = coordinator.post(f"/api/cases/{case['id']}/cancel", {"reason": "otra vez"})
     assert again.status_code == 409
+
+
+def test_available_pages_merge_every_role_in_due_order_and_list_a_shared_task_once(staff, make_user):
+    multi = make_user("multirol", "operador-mesa-ayuda", "coord-infraestructura", "coord-innovacion", unit="ogtie")
+    tickets = [start_ticket()["open_tasks"][0]["id"] for _ in range(5)]
+    # S04.01.00.03 starts at an activity of the four team coordinators: offered to two of this user's roles.
+    shared = [workflow.start_case(staff["coord-estadistica"], "S04.01.00.03").tasks.get().pk for _ in range(3)]
+    now = timezone.now()
+    for days, task_id in zip((5, -3, 2, 9, 0, -1, 7, 4), tickets + shared):
+        workflow.set_due_date(task_id, now + timedelta(days=days))
+
+    expected = [t.pk for t in Task.objects.filter(pk__in=tickets + shared).order_by("due_at", "pk")]
+    offered = workflow.inbox(multi, "available")
+    assert offered.count() == 8
+    assert [t.pk for t in offered[0:3]] + [t.pk for t in offered[3:6]] + [t.pk for t in offered[6:9]] == expected
+    assert [t.pk for t in offered[0:50]] == expected

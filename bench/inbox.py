@@ -4,7 +4,7 @@ Run by bench.run once per database, after bench.persisted, with DATABASE_URL set
     DATABASE_URL=... python -m bench.inbox --json
 
 The data follow the catalog: each case is a random walk along its procedure's routes (support
-tickets weigh most), every task row carries its activity's name and roles as _sync_tasks writes
+tickets weigh most), every task row carries its activity's name and roles as cases.workflow._plan_tasks plans
 them (see build() for the schema's role/offer tables), and requester activities are assigned to
 the case's starter. Unassigned open tasks are claimed by a holder of the role 30% of the time. The rows are
 written with executemany (SQLite) or COPY (PostgreSQL), not through the ORM, to build in minutes.

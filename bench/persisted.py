@@ -57,7 +57,7 @@ def clone_cases(case, count: int, tag: str = "C") -> list[int]:
     """`count` copies of `case` (state and open tasks); returns the target task id of each copy.
 
     Per-task rows that hang off an open task (extra roles, offers... whatever the schema has;
-    history events excepted) are copied with it, so each copy is what _sync_tasks left."""
+    history events excepted) are copied with it, so each copy is what the completion wrote."""
     from django.db import transaction
 
     from cases.models import Case, Event, Task

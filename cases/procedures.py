@@ -48,7 +48,8 @@ def sheets() -> dict[str, Sheet]:
     return {code: s for code, (s, _, _) in _catalog().items()}
 
 
-# (code, version) -> digest of the recorded text; filled once a recording has committed.
+# (code, version) -> digest recorded for it, or None when no case has started on it yet. Sheets
+# change only with a deployment, which starts new processes (or calls reload()).
 _recorded: dict[tuple[str, int], str | None] = {}
 
 
@@ -57,10 +58,8 @@ def _recorded_digest(code: str, version: int) -> str | None:
     if key not in _recorded:
         from .models import SheetVersion
 
-        digest = SheetVersion.objects.filter(procedure=code, version=version).values_list("digest", flat=True).first()
-        if digest is None:
-            return None   # not cached: a case may start on it later in this process
-        _recorded[key] = digest
+        _recorded[key] = (SheetVersion.objects.filter(procedure=code, version=version)
+                          .values_list("digest", flat=True).first())
     return _recorded[key]
 
 

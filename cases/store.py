@@ -252,9 +252,7 @@ def _record_plain(c: Completion) -> None:
         if c.new_tasks:
             created = dict((engine_id, pk) for pk, engine_id in _insert(
                 cursor, task_t, TASK_COLUMNS, [_values(t, TASK_COLUMNS) for t in c.new_tasks], "id, engine_id"))
-            by_engine_id = {t.engine_id: t for t in c.new_tasks}
-            offers = [[created[engine_id], role, by_engine_id[engine_id].unit_id, by_engine_id[engine_id].procedure,
-                       connection.ops.adapt_datetimefield_value(by_engine_id[engine_id].due_at)]
-                      for engine_id, role in _offers(c.new_tasks)]
+            offers = [TaskOffer(task_id=created[t.engine_id], role=role, unit_id=t.unit_id, procedure=t.procedure,
+                                due_at=t.due_at) for t in c.new_tasks for role in t.offer_roles]
             if offers:
-                _insert(cursor, offer_t, OFFER_COLUMNS, offers)
+                _insert(cursor, offer_t, OFFER_COLUMNS, [_values(o, OFFER_COLUMNS) for o in offers])

@@ -206,12 +206,16 @@ def _plan_tasks(case: Case, engine, workflow, now, assignments: dict | None = No
     return created, frozenset(known - {item.id for item in ready})
 
 
+def _holders(roles, unit_id=None):
+    """Active users holding one of the roles (and belonging to the unit, when given)."""
+    users = get_user_model().objects.filter(is_active=True, mapro_roles__slug__in=roles)
+    return users.filter(person__unit_id=unit_id) if unit_id else users
+
+
 def _unit_has_holders(unit_id, roles) -> bool:
     """Whether someone in the unit holds one of the roles. When nobody does (a case started from
     OGTIE, say), the activity is offered to every holder rather than to nobody."""
-    if unit_id is None:
-        return False
-    return get_user_model().objects.filter(is_active=True, person__unit_id=unit_id, mapro_roles__slug__in=roles).exists()
+    return unit_id is not None and _holders(roles, unit_id).exists()
 
 
 # --- acting on tasks ------------------------------------------------------------------------
@@ -312,9 +316,7 @@ def reassign_task(task_id, by_user, to_username: str) -> Task:
 
 def reassign_candidates(task: Task) -> list[str]:
     """Usernames a coordinator may hand the task to: active holders of its roles (in its unit, if scoped)."""
-    users = get_user_model().objects.filter(is_active=True, mapro_roles__slug__in=task_roles(task))
-    if task.unit_id:
-        users = users.filter(person__unit_id=task.unit_id)
+    users = _holders(task_roles(task), task.unit_id)
     return list(users.values_list("username", flat=True).distinct().order_by("username"))
 
 
@@ -401,13 +403,12 @@ def _assignments(view: TaskView, clean: dict) -> dict:
     """Users named in `user` fields, checked to hold the role of the activity they will do."""
     sheet = procedures.sheet(view.task.procedure, view.task.case.version)
     found, errors = {}, {}
-    User = get_user_model()
     for f in view.fields:
         username = clean.get(f.key)
         if f.assigns is None or not username:
             continue
         roles = sheet.activity(f.assigns).roles
-        user = User.objects.filter(username=username, is_active=True, mapro_roles__slug__in=roles).first()
+        user = _holders(roles).filter(username=username).first()
         if user is None:
             errors[f.key] = f"«{f.label}»: no existe un usuario «{username}» con el rol de la actividad {f.assigns}."
         else:

@@ -7,7 +7,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from cases import procedures, workflow
+from cases import access, procedures, workflow
 from cases.models import Case
 from engine.export import sheet_detail
 from engine.forms import json_schema
@@ -82,6 +82,14 @@ def task_json(task, user) -> dict:
 
 
 def case_json(case: Case, user) -> dict:
+    sheet = procedures.sheet(case.procedure, case.version)
+    personal = access.sees_personal_data(user, case)
+
+    def shown(e):
+        if personal or not e.data or not (e.activity and sheet.has_activity(e.activity)):
+            return e.data
+        return access.mask_data(e.data, sheet.activity(e.activity).form)
+
     history = [
         {
             "activity": e.activity,
@@ -89,7 +97,7 @@ def case_json(case: Case, user) -> dict:
             "role": e.role,
             "user": e.user.username if e.user_id else None,
             "decision": e.decision or None,
-            "data": e.data,
+            "data": shown(e),
             "completed_at": e.created_at.isoformat(),
         }
         for e in case.events.filter(kind="completed").select_related("user")
@@ -155,10 +163,7 @@ def case_create(request):
 
 @api_view("GET")
 def case_detail(request, case_id):
-    case = Case.objects.filter(pk=case_id).select_related("started_by").first()
-    if case is None:
-        return error(404, "no_encontrado", "No existe el caso.")
-    return JsonResponse(case_json(case, request.user))
+    return JsonResponse(case_json(access.case_for(request.user, case_id), request.user))
 
 
 @api_view("POST")
@@ -178,7 +183,7 @@ def task_list(request):
 
 @api_view("GET")
 def task_detail(request, task_id):
-    return JsonResponse(task_json(workflow.get_task(task_id, request.user), request.user))
+    return JsonResponse(task_json(access.task_for(request.user, task_id), request.user))
 
 
 @api_view("POST")

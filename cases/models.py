@@ -1,9 +1,18 @@
 """Cases (one run of a procedure), their tasks (denormalized for fast inboxes) and history."""
+import uuid
+
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
 
 from org.models import unit_id_of
+
+
+def attachments_storage():
+    """Where uploaded files go: settings.STORAGES["attachments"] (local disk outside the web
+    root by default; an S3-compatible store by setting)."""
+    return storages["attachments"]
 
 
 class Case(models.Model):
@@ -11,11 +20,21 @@ class Case(models.Model):
         OPEN = "open", "En curso"
         COMPLETED = "completed", "Concluido"
         CANCELLED = "cancelled", "Anulado"
+        WITHDRAWN = "withdrawn", "Desistido"
+
+    class Priority(models.TextChoices):
+        LOW = "low", "Baja"
+        MEDIUM = "medium", "Media"
+        HIGH = "high", "Alta"
 
     number = models.CharField("número", max_length=40, unique=True)
     procedure = models.CharField("procedimiento", max_length=20, db_index=True)
     version = models.PositiveIntegerField("versión")
     start_key = models.CharField("inicio", max_length=80, blank=True)
+    # What the case is about, for people scanning lists: typed at the start, or taken from the
+    # form field the sheet marks `subject: true` when that activity is completed.
+    subject = models.CharField("asunto", max_length=200, blank=True, default="")
+    priority = models.CharField("prioridad", max_length=10, choices=Priority.choices, default=Priority.MEDIUM)
     status = models.CharField("estado", max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cases_started", verbose_name="solicitante")
     requester_unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.SET_NULL, verbose_name="unidad solicitante")
@@ -165,3 +184,49 @@ class SheetVersion(models.Model):
 
     def __str__(self):
         return f"{self.procedure} v{self.version}"
+
+
+class Comment(models.Model):
+    """A message in the case's conversation. Internal notes are for the people handling the case;
+    the requester never sees them."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="autor")
+    body = models.TextField("mensaje")
+    internal = models.BooleanField("nota interna", default=False)
+    created_at = models.DateTimeField("fecha", default=timezone.now)
+
+    class Meta:
+        verbose_name = "comentario"
+        verbose_name_plural = "comentarios"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="comment_case_time")]
+
+
+def attachment_path(instance, filename):
+    # The stored name never comes from the user: the original name is kept in `name`.
+    return f"casos/{instance.case_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file added to a case, either on its own or as the value of a `file` field of an activity."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    field_key = models.CharField("campo", max_length=60, blank=True, default="")
+    file = models.FileField("archivo", upload_to=attachment_path, storage=attachments_storage, max_length=200)
+    name = models.CharField("nombre", max_length=200)
+    size = models.PositiveBigIntegerField("tamaño (bytes)")
+    content_type = models.CharField("tipo", max_length=100)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    internal = models.BooleanField("interno", default=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="subido por")
+    created_at = models.DateTimeField("fecha", default=timezone.now)
+
+    class Meta:
+        verbose_name = "adjunto"
+        verbose_name_plural = "adjuntos"
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.name

@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from engine.forms import validate_submission
 from engine.runtime import EngineError
-from org.models import Role, is_coordinator, knows_role_slugs, remember_role_slugs, role_slugs, unit_id_of
+from org.models import Role, knows_role_slugs, remember_role_slugs, role_slugs, unit_id_of
 
-from . import procedures, store
+from . import access, procedures, store
 from .models import Case, CaseSequence, Event, Task, TaskOffer
 
 
@@ -52,8 +52,7 @@ class Invalid(WorkflowError):
     status, code = 422, "datos_invalidos"
 
 
-def _display(user) -> str:
-    return (user.get_full_name() or user.username) if user else "otra persona"
+_display = access.display_name
 
 
 def task_roles(task: Task) -> list[str]:
@@ -69,10 +68,6 @@ def _offer(task: Task):
 
 def _withdraw(task_ids):
     TaskOffer.objects.filter(task_id__in=task_ids).delete()
-
-
-def _other_unit(task: Task) -> str:
-    return f"La tarea corresponde a la unidad solicitante ({task.unit.acronym}); no puede atenderla."
 
 
 @dataclass
@@ -91,19 +86,10 @@ class TaskView:
 def describe(task: Task, user) -> TaskView:
     s = procedures.sheet(task.procedure, task.case.version)
     activity = s.activity(task.activity)
-    roles = task_roles(task)
-    may_act, reason = True, ""
-    if not task.is_open:
-        may_act, reason = False, f"La tarea ya fue atendida por {_display(task.completed_by)}."
-    elif task.assignee_id and task.assignee_id != user.id:
-        may_act, reason = False, f"La tarea la tiene {_display(task.assignee)}."
-    elif not task.assignee_id and not (set(roles) & role_slugs(user)):
-        may_act, reason = False, "La tarea corresponde a otro rol."
-    elif not task.assignee_id and not task.is_for_unit_of(user):
-        may_act, reason = False, _other_unit(task)
+    found = access.refusal(user, task)
     fields = () if task.waiting else activity.form
     decision = None if task.waiting else activity.decision
-    return TaskView(task, roles, may_act, reason, fields, decision, activity)
+    return TaskView(task, task_roles(task), found is None, found.detail if found else "", fields, decision, activity)
 
 
 # --- starting -------------------------------------------------------------------------------
@@ -238,23 +224,9 @@ def get_task(task_id, user=None) -> Task:
     return task
 
 
-def _check_may_act(task: Task, user):
-    roles = task_roles(task)
-    if task.assignee_id == user.id:
-        return
-    if not (set(roles) & role_slugs(user)):
-        raise Forbidden("La tarea corresponde a otro rol; no puede atenderla.")
-    if not task.is_for_unit_of(user):
-        raise Forbidden(_other_unit(task))
-    if not task.is_open:
-        raise Conflict(f"La tarea ya fue atendida por {_display(task.completed_by)}.")
-    if task.assignee_id:
-        raise Conflict(f"La tarea la tiene {_display(task.assignee)}.")
-
-
 def claim_task(task_id, user) -> Task:
-    task = get_task(task_id, user)
-    _check_may_act(task, user)
+    task = access.task_for(user, task_id)
+    access.check_act(user, task)
     if not task.is_open:
         raise Conflict(f"La tarea ya fue atendida por {_display(task.completed_by)}.")
     if task.assignee_id == user.id:
@@ -273,9 +245,11 @@ def claim_task(task_id, user) -> Task:
 
 
 def release_task(task_id, user) -> Task:
-    task = get_task(task_id)
+    task = access.task_for(user, task_id)
     if task.assignee_id != user.id or not task.is_open:
         raise Conflict("Solo puede liberar una tarea pendiente que usted tiene.")
+    if procedures.organization().everyone_role in task.role_list:
+        raise Conflict("Las actividades de quien presentó la solicitud no se liberan: solo usted puede atenderlas.")
     with transaction.atomic():
         Task.objects.filter(pk=task.pk).update(assignee=None, claimed_at=None)
         task.assignee = None
@@ -287,8 +261,8 @@ def release_task(task_id, user) -> Task:
 
 
 def reassign_task(task_id, by_user, to_username: str) -> Task:
-    task = get_task(task_id)
-    if not is_coordinator(by_user):
+    task = access.task_for(by_user, task_id)
+    if not access.leads(by_user):
         raise Forbidden("Solo el/la Jefe(a) o un(a) coordinador(a) puede reasignar tareas.")
     if not task.is_open:
         raise Conflict(f"La tarea ya fue atendida por {_display(task.completed_by)}.")
@@ -347,8 +321,8 @@ def complete_task(task_id, user, data: dict | None, decision: str | None) -> Cas
 
 
 def _complete_once(task_id, user, data: dict | None, decision: str | None) -> Case:
-    task = get_task(task_id, user)
-    _check_may_act(task, user)
+    task = access.task_for(user, task_id)
+    access.check_act(user, task)
     if not task.is_open:
         raise Conflict(f"La tarea ya fue atendida por {_display(task.completed_by)}.")
     view = describe(task, user)
@@ -420,16 +394,14 @@ def _assignments(view: TaskView, clean: dict) -> dict:
 
 def cancel_case(case_id, user, reason: str) -> Case:
     """Annul an open case (Jefe(a) or a coordinator), with the reason in its history."""
-    if not is_coordinator(user):
+    case = access.case_for(user, case_id)
+    if not access.leads(user):
         raise Forbidden("Solo el/la Jefe(a) o un(a) coordinador(a) puede anular un caso.")
     reason = (reason or "").strip()
     if not reason:
         raise Invalid("Indique el motivo de la anulación.", {"reason": "obligatorio"})
     now = timezone.now()
     with transaction.atomic():
-        case = Case.objects.filter(pk=case_id).first()
-        if case is None:
-            raise NotFound("No existe el caso.")
         annulled = Case.objects.filter(pk=case.pk, status=Case.Status.OPEN).update(
             status=Case.Status.CANCELLED, completed_at=now, updated_at=now, lock_version=F("lock_version") + 1)
         if not annulled:

@@ -121,3 +121,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MAPRO_TASK_DUE_DAYS = int(os.environ.get("MAPRO_TASK_DUE_DAYS", "3"))
 MAPRO_CATALOG_DIR = Path(os.environ.get("MAPRO_CATALOG_DIR", BASE_DIR / "catalog"))
 API_TOKEN_TTL_HOURS = int(os.environ.get("MAPRO_API_TOKEN_TTL_HOURS", "12"))
+
+# Uploaded files (case attachments) are kept outside the web root and served only by a view that
+# checks access first. MAPRO_ATTACHMENTS_S3_BUCKET switches to an S3-compatible store.
+MAPRO_ATTACHMENTS_DIR = Path(os.environ.get("MAPRO_ATTACHMENTS_DIR", VAR_DIR / "attachments"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(MAPRO_ATTACHMENTS_DIR)}},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "attachments": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                    "OPTIONS": {"location": str(MAPRO_ATTACHMENTS_DIR), "base_url": None}},
+}

@@ -87,7 +87,3 @@ def unit_id_of(user) -> int | None:
     if not hasattr(user, "_mapro_unit_id"):
         user._mapro_unit_id = Person.objects.filter(user=user).values_list("unit_id", flat=True).first()
     return user._mapro_unit_id
-
-
-def is_coordinator(user) -> bool:
-    return user.is_superuser or user.mapro_roles.filter(models.Q(coordinator=True) | models.Q(slug="jefe-ogtie")).exists()

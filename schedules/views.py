@@ -5,6 +5,7 @@ from datetime import date
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from cases import access
 from cases.models import Task
 
 from . import calendar, scheduler
@@ -44,6 +45,7 @@ def upcoming(request):
     today = local.date()
     settings = scheduler.sync_settings()
     rows = []
+    visible = access.visible_cases(request.user).values("pk")
     for sheet, sch in scheduler.schedules():
         setting = settings[(sheet.code, sch.key)]
         occurrences = Occurrence.objects.filter(procedure=sheet.code, schedule_key=sch.key)
@@ -53,7 +55,7 @@ def upcoming(request):
             row.upcoming = calendar.next_occurrences(
                 setting.rule, setting.months, setting.day, setting.weekday, today, UPCOMING_COUNT, skip=taken,
             )
-        row.recent = list(occurrences.filter(status=Occurrence.Status.STARTED)
+        row.recent = list(occurrences.filter(status=Occurrence.Status.STARTED, case__in=visible)
                           .select_related("case").order_by("-due_date")[:RECENT_COUNT])
         rows.append(row)
 
@@ -66,7 +68,7 @@ def upcoming(request):
 
     waits = [
         Wait(task, *_split_wait(task.name))
-        for task in Task.objects.filter(status=Task.Status.OPEN, waiting=True)
+        for task in Task.objects.filter(status=Task.Status.OPEN, waiting=True, case__in=visible)
         .select_related("case").order_by("created_at", "id")
     ]
     return render(request, "schedules/upcoming.html", {

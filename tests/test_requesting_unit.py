@@ -34,10 +34,11 @@ def test_an_employee_request_waits_for_the_director_of_their_own_unit(two_units)
     assert _available("director-digedoc") == [(PHONES, 1)]
     assert _available("director-digrrhh") == []
 
+    # Another unit's director does not even learn that the request exists.
     refused = Api("director-digrrhh").post(f"/api/tasks/{task['id']}/complete", {"data": fill(task["form"])})
-    assert refused.status_code == 403
-    assert refused.json()["detail"] == "La tarea corresponde a la unidad solicitante (DIGEDOC); no puede atenderla."
-    assert Api("director-digrrhh").post(f"/api/tasks/{task['id']}/claim").status_code == 403
+    assert refused.status_code == 404
+    assert refused.json()["detail"] == "No existe la tarea."
+    assert Api("director-digrrhh").post(f"/api/tasks/{task['id']}/claim").status_code == 404
 
     done = Api("director-digedoc").post(f"/api/tasks/{task['id']}/complete", {"data": fill(task["form"])})
     assert done.status_code == 200, done.content
@@ -73,4 +74,4 @@ def test_the_task_page_says_whose_unit_it_is_for(two_units):
     other.force_login(get_user_model().objects.get(username="director-digrrhh"))
     page = own.get(f"/tareas/{task['id']}/").content.decode()
     assert "Director(a) / Jefe(a) de DIGEDOC (unidad solicitante)" in page
-    assert "La tarea corresponde a la unidad solicitante (DIGEDOC)" in other.get(f"/tareas/{task['id']}/").content.decode()
+    assert other.get(f"/tareas/{task['id']}/").status_code == 404

@@ -3,13 +3,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from cases import procedures, workflow
+from cases import access, procedures, workflow
 from cases.models import Case, Task
 from engine.diagram import render_svg
-from org.models import is_coordinator, role_slugs
+from org.models import role_slugs
 
 
 def _sheet_or_404(code):
@@ -33,15 +33,19 @@ def _form_data(request, fields) -> dict:
     return data
 
 
-def _history(case):
-    """The case's events with each recorded field under its label, as the sheet names it."""
+def _history(case, user):
+    """The case's events with each recorded field under its label, as the sheet names it;
+    personal data masked for those who do not handle the case."""
     sheet = procedures.sheet(case.procedure, case.version)
+    personal = access.sees_personal_data(user, case)
     events = list(case.events.select_related("user"))
     for event in events:
-        labels = {}
-        if event.activity and sheet.has_activity(event.activity):
-            labels = {f.key: f.label for f in sheet.activity(event.activity).form}
-        event.rows = [(labels.get(key, key), value) for key, value in (event.data or {}).items()]
+        fields = sheet.activity(event.activity).form if event.activity and sheet.has_activity(event.activity) else ()
+        labels = {f.key: f.label for f in fields}
+        data = event.data or {}
+        if not personal:
+            data = access.mask_data(data, fields)
+        event.rows = [(labels.get(key, key), value) for key, value in data.items()]
     return events
 
 
@@ -133,11 +137,11 @@ def case_start(request, code):
 
 @login_required
 def case_list(request):
-    cases = Case.objects.select_related("started_by")
-    if request.GET.get("all") and (role_slugs(request.user) - procedures.requester_roles() or request.user.is_staff):
-        show_all = True
+    if request.GET.get("all"):
+        cases, show_all = access.visible_cases(request.user), True
     else:
-        cases, show_all = cases.filter(started_by=request.user), False
+        cases, show_all = Case.objects.filter(started_by=request.user), False
+    cases = cases.select_related("started_by").defer("state")
     status = request.GET.get("status")
     if status in Case.Status.values:
         cases = cases.filter(status=status)
@@ -147,14 +151,14 @@ def case_list(request):
 
 @login_required
 def case_detail(request, case_id):
-    case = get_object_or_404(Case.objects.select_related("started_by"), pk=case_id)
+    case = _case_or_404(request.user, case_id)
     s = procedures.sheet(case.procedure, case.version)
     open_tasks = list(case.tasks.filter(status=Task.Status.OPEN).select_related("assignee"))
-    events = _history(case)
+    events = _history(case, request.user)
     done = {e.activity for e in events if e.kind == "completed"}
     return render(request, "web/case.html", {
         "case": case, "sheet": s, "open_tasks": open_tasks, "events": events,
-        "may_cancel": case.status == Case.Status.OPEN and is_coordinator(request.user),
+        "may_cancel": case.status == Case.Status.OPEN and access.leads(request.user),
         "diagram": _diagram(case, {t.activity for t in open_tasks}, done),
     })
 
@@ -162,11 +166,11 @@ def case_detail(request, case_id):
 def _task_page(request, task, values=None, errors=None, status=200):
     view = workflow.describe(task, request.user)
     case = task.case
-    events = _history(case)
+    events = _history(case, request.user)
     open_activities = set(case.tasks.filter(status=Task.Status.OPEN).values_list("activity", flat=True))
     organization = procedures.organization()
     candidates = []
-    if task.is_open and is_coordinator(request.user):
+    if task.is_open and access.leads(request.user):
         candidates = workflow.reassign_candidates(task)
     return render(request, "web/task.html", {
         "task": task, "view": view, "case": case, "events": events,
@@ -179,22 +183,29 @@ def _task_page(request, task, values=None, errors=None, status=200):
     }, status=status)
 
 
-def _task_or_404(task_id):
+def _task_or_404(user, task_id):
     try:
-        return workflow.get_task(task_id)
+        return access.task_for(user, task_id)
     except workflow.NotFound:
         raise Http404("No existe la tarea") from None
 
 
+def _case_or_404(user, case_id):
+    try:
+        return access.case_for(user, case_id)
+    except workflow.NotFound:
+        raise Http404("No existe el caso") from None
+
+
 @login_required
 def task_detail(request, task_id):
-    return _task_page(request, _task_or_404(task_id))
+    return _task_page(request, _task_or_404(request.user, task_id))
 
 
 @login_required
 @require_POST
 def task_complete(request, task_id):
-    task = _task_or_404(task_id)
+    task = _task_or_404(request.user, task_id)
     view = workflow.describe(task, request.user)
     data = _form_data(request, view.fields)
     try:
@@ -208,9 +219,8 @@ def task_complete(request, task_id):
         task.refresh_from_db()
         return _task_page(request, task, values=data, status=exc.status)
     messages.success(request, f"Actividad {task.activity} atendida.")
-    mine = role_slugs(request.user)
-    following = next((t for t in case.tasks.filter(status=Task.Status.OPEN).select_related("assignee")
-                      if t.assignee_id == request.user.id or (not t.assignee_id and set(workflow.task_roles(t)) & mine)), None)
+    following = next((t for t in case.tasks.filter(status=Task.Status.OPEN).select_related("case", "assignee")
+                      if access.may_act(request.user, t)), None)
     if following:
         return redirect("task", task_id=following.pk)
     return redirect("case", case_id=case.pk)

@@ -1,0 +1,186 @@
+"""Who may see a case and who may act on a task: the one place both the web and the API ask.
+
+Seeing a case (and its tasks, history, conversation, attachments and diagram):
+1. the chief, the coordinators and superusers see every case of S04;
+2. the requester sees their own cases;
+3. a person who took part (claimed, completed, was assigned or reassigned a task, or was named in
+   its history) sees that case;
+4. the office's staff (roles of the unit flagged `office` in catalog/organization.yaml) see every
+   case of the procedures in which they hold a role;
+5. anyone else (the outside offices: SG, DM, CGD, the Sector's bodies; the requesting unit's
+   director) sees a case while one of its open tasks is offered to them.
+
+Personal data (DNI, telephone: the field types `PERSONAL_TYPES` and fields marked `personal`) is
+shown to rules 1, 2 and 4 only; people who see a case through rules 3 or 5 only, as an outside office
+or a unit's director, see it masked (Ley 29733: minimise personal data).
+
+Anyone who may not see a case or task is answered "not found" (404), never "forbidden": that the
+number exists is itself information.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from org.models import role_slugs, unit_id_of
+
+from . import procedures
+from .models import Case, Event, Task, TaskOffer
+
+PERSONAL_TYPES = frozenset({"dni", "phone"})
+MASK = "••••••"
+
+
+# --- who leads ------------------------------------------------------------------------------
+def leads(user) -> bool:
+    """The chief, a coordinator or a superuser: sees every case, annuls, reassigns."""
+    if not user or not user.is_authenticated:
+        return False
+    return user.is_superuser or bool(role_slugs(user) & procedures.organization().leading_roles)
+
+
+@cache
+def _procedures_of_role() -> dict[str, frozenset[str]]:
+    """role slug -> codes of the procedures in which some activity belongs to that role."""
+    found: dict[str, set[str]] = {}
+    for code, s in procedures.sheets().items():
+        for activity in s.activities:
+            for role in activity.roles:
+                found.setdefault(role, set()).add(code)
+    return {role: frozenset(codes) for role, codes in found.items()}
+
+
+def staff_procedures(user) -> frozenset[str]:
+    """Procedures whose every case the user sees as office staff (rule 4)."""
+    office = procedures.organization().office_roles
+    codes: set[str] = set()
+    for role in role_slugs(user) & office:
+        codes |= _procedures_of_role().get(role, frozenset())
+    return frozenset(codes)
+
+
+def _offered_to(user) -> Q:
+    """Open tasks offered now to one of the user's roles, in the user's unit or in none (rule 5)."""
+    unit_id = unit_id_of(user)
+    scope = Q(unit__isnull=True) | Q(unit_id=unit_id) if unit_id else Q(unit__isnull=True)
+    return Q(role__in=role_slugs(user)) & scope
+
+
+# --- seeing cases ---------------------------------------------------------------------------
+def visible_cases(user) -> QuerySet:
+    """The cases the user may see, as a queryset to filter, search and page."""
+    cases = Case.objects.all()
+    if not user or not user.is_authenticated:
+        return cases.none()
+    if leads(user):
+        return cases
+    took_part = (
+        Q(Exists(Event.objects.filter(case=OuterRef("pk"), user=user)))
+        | Q(Exists(Task.objects.filter(case=OuterRef("pk"), assignee=user)))
+        | Q(Exists(Task.objects.filter(case=OuterRef("pk"), completed_by=user)))
+    )
+    offered = Q(Exists(TaskOffer.objects.filter(_offered_to(user), task__case=OuterRef("pk"))))
+    rule = Q(started_by=user) | took_part | offered
+    mine = staff_procedures(user)
+    if mine:
+        rule |= Q(procedure__in=sorted(mine))
+    return cases.filter(rule)
+
+
+def may_view(user, case: Case) -> bool:
+    if not user or not user.is_authenticated:
+        return False
+    if leads(user) or case.started_by_id == user.pk or case.procedure in staff_procedures(user):
+        return True
+    return visible_cases(user).filter(pk=case.pk).exists()
+
+
+def sees_personal_data(user, case: Case) -> bool:
+    """Rules 1, 2 and 4: the requester, the chief and coordinators, the office staff of the procedure."""
+    return leads(user) or case.started_by_id == user.pk or case.procedure in staff_procedures(user)
+
+
+def is_personal(field) -> bool:
+    return field.type in PERSONAL_TYPES or bool(getattr(field, "personal", False))
+
+
+def mask_data(data: dict, fields) -> dict:
+    """The recorded form data with personal values replaced by a mask."""
+    personal = {f.key for f in fields if is_personal(f)}
+    if not personal:
+        return data
+    return {key: (MASK if key in personal and value not in (None, "") else value) for key, value in data.items()}
+
+
+def case_for(user, case_id) -> Case:
+    """The case, if the user may see it; otherwise NotFound (as if it did not exist)."""
+    from .workflow import NotFound
+
+    try:
+        pk = int(case_id)
+    except (TypeError, ValueError):
+        pk = 0
+    case = Case.objects.select_related("started_by", "requester_unit").filter(pk=pk).first() if 0 < pk < 2**63 else None
+    if case is None or not may_view(user, case):
+        raise NotFound("No existe el caso.")
+    return case
+
+
+# --- seeing and acting on tasks -------------------------------------------------------------
+def may_view_task(user, task: Task) -> bool:
+    """A task is seen by whoever sees its case, or may act on it now."""
+    return may_view(user, task.case) or refusal(user, task) is None
+
+
+def task_for(user, task_id) -> Task:
+    """The task with its case, if the user may see it; otherwise NotFound."""
+    from .workflow import NotFound, get_task
+
+    task = get_task(task_id, user)
+    if not may_view_task(user, task):
+        raise NotFound("No existe la tarea.")
+    return task
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int      # 403: not theirs to do; 409: done or held by someone else
+    detail: str
+
+
+def display_name(user) -> str:
+    return (user.get_full_name() or user.username) if user else "otra persona"
+
+
+def refusal(user, task: Task) -> Refusal | None:
+    """Why the user may not act on the task right now, or None if they may."""
+    if task.assignee_id == user.pk and task.is_open:
+        return None
+    if task.assignee_id != user.pk:
+        if not set(task.role_list) & role_slugs(user):
+            return Refusal(403, "La tarea corresponde a otro rol; no puede atenderla.")
+        if not task.is_for_unit_of(user):
+            return Refusal(403, f"La tarea corresponde a la unidad solicitante ({task.unit.acronym}); no puede atenderla.")
+    if not task.is_open:
+        return Refusal(409, f"La tarea ya fue atendida por {display_name(task.completed_by)}.")
+    if task.assignee_id:
+        return Refusal(409, f"La tarea la tiene {display_name(task.assignee)}.")
+    if procedures.organization().everyone_role in task.role_list and task.case.started_by_id != user.pk:
+        # The requester's own activities are theirs alone, even if they released one.
+        return Refusal(403, "La actividad corresponde a quien presentó la solicitud.")
+    return None
+
+
+def may_act(user, task: Task) -> bool:
+    return refusal(user, task) is None
+
+
+def check_act(user, task: Task) -> None:
+    """Raise the workflow error that says why the user may not act on the task."""
+    from .workflow import Conflict, Forbidden
+
+    found = refusal(user, task)
+    if found is not None:
+        raise (Conflict if found.status == 409 else Forbidden)(found.detail)

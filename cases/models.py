@@ -149,6 +149,7 @@ class Event(models.Model):
         RELEASED = "released", "Tarea liberada"
         REASSIGNED = "reassigned", "Tarea reasignada"
         CANCELLED = "cancelled", "Caso anulado"
+        WITHDRAWN = "withdrawn", "Solicitud desistida"
         FINISHED = "finished", "Fin del procedimiento"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")

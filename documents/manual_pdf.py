@@ -37,6 +37,7 @@ from reportlab.platypus.tableofcontents import TableOfContents
 from engine.bpmn import COLUMN_WIDTH, LANE_HEADER, LANE_PADDING, ORIGIN_X, ROW_HEIGHT, Graph, build_graph
 from engine.organization import Organization, load_organization
 from engine.sheets import END, Sheet, load_catalog
+from engine.vocabularies import load_vocabularies
 from mapro.peru import long_date
 
 DATA_DIR = Path(__file__).resolve().parent
@@ -44,22 +45,9 @@ PROCESSES_FILE = DATA_DIR / "processes.yaml"
 FRONT_MATTER_FILE = DATA_DIR / "front_matter.yaml"
 
 
-DEVIATION_KINDS = {
-    "wrong-code": "Código erróneo",
-    "missing-route": "Continuación no indicada",
-    "periodic-start": "Inicio periódico",
-    "role-spelling": "Nombre del responsable",
-    "unit-spelling": "Nombre de la unidad",
-    "ambiguous-role": "Responsable ambiguo",
-    "wrong-target": "Destino erróneo",
-    "self-loop": "Actividad que vuelve sobre sí misma",
-    "other": "Otra",
-}
-
-SCHEDULE_RULES = {
-    "daily": "diaria", "weekly": "semanal", "monthly": "mensual", "quarterly": "trimestral",
-    "semiannual": "semestral", "annual": "anual",
-}
+# Deviation kinds and schedule rules are printed with their labels from catalog/vocabularies.yaml.
+DEVIATION_KINDS = load_vocabularies().deviation_kinds
+SCHEDULE_RULES = load_vocabularies().schedule_rules
 
 # Colours of the manual: the ministry's dark red for headings, greys for table headers.
 RED = colors.HexColor("#8B1A1A")
@@ -1062,7 +1050,7 @@ class ManualBuilder:
         for option in sheet.start:
             lines.append(f"{t(option.label)}: <i>inicia en la actividad {option.activity}.</i>")
         for schedule in sheet.schedules:
-            when = schedule.printed or SCHEDULE_RULES.get(schedule.rule, schedule.rule)
+            when = schedule.printed or SCHEDULE_RULES.label(schedule.rule).lower()
             lines.append(f"{t(schedule.label)} (programado, {t(when)}): <i>inicia en la actividad {schedule.activity}.</i>")
         if lines and not sheet.start:
             lines.insert(0, f"Inicio a pedido: <i>inicia en la actividad {sheet.activities[0].n}.</i>")
@@ -1156,7 +1144,7 @@ class ManualBuilder:
             rows.append([
                 Paragraph(str(i), self.cell_center),
                 Paragraph(t(d.activity) if d.activity is not None else "—" if self.fonts.unicode else "-", self.cell_center),
-                Paragraph(t(DEVIATION_KINDS.get(d.kind, d.kind)), self.cell),
+                Paragraph(t(DEVIATION_KINDS.label(d.kind)), self.cell),
                 Paragraph(t(d.printed), self.cell),
                 Paragraph(t(d.resolution), self.cell),
             ])

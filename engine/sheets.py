@@ -18,13 +18,14 @@ try:  # libyaml is ~20x faster than the pure-Python parser; both are safe loader
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader
 
+from .vocabularies import load_vocabularies
+
 END = "END"
 
-FIELD_TYPES = {
-    "user", "text", "textarea", "integer", "number", "date", "datetime", "boolean", "email", "url",
-    "ipv4", "port", "ports", "dni", "choice", "multichoice", "document",
-}
-SCHEDULE_RULES = {"daily", "weekly", "monthly", "quarterly", "semiannual", "annual"}
+# The keys a sheet may use, with their Spanish labels: catalog/vocabularies.yaml.
+FIELD_TYPES = load_vocabularies().field_types
+SCHEDULE_RULES = load_vocabularies().schedule_rules
+DEVIATION_KINDS = load_vocabularies().deviation_kinds
 
 
 class SheetError(Exception):

@@ -5,14 +5,18 @@ import re
 from collections import Counter
 
 from .organization import Organization
-from .sheets import END, FIELD_TYPES, SCHEDULE_RULES, Sheet
+from .sheets import END, Sheet
+from .vocabularies import Vocabularies, load_vocabularies
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-def validate_sheet(sheet: Sheet, organization: Organization) -> list[str]:
-    """Every problem found, each as one Spanish sentence that starts with the file name."""
+def validate_sheet(sheet: Sheet, organization: Organization, vocabularies: Vocabularies | None = None) -> list[str]:
+    """Every problem found, each as one Spanish sentence that starts with the file name.
+
+    Deviation kinds, schedule rules and field types must be keys of catalog/vocabularies.yaml."""
     errors: list[str] = []
+    vocabularies = vocabularies or load_vocabularies()
 
     def error(where: int | None, message: str):
         place = f"{sheet.source}: actividad {where}: " if where is not None else f"{sheet.source}: "
@@ -57,7 +61,7 @@ def validate_sheet(sheet: Sheet, organization: Organization) -> list[str]:
                 error(n, "la actividad se dirige a sí misma")
         if activity.parallel and len(activity.parallel) < 2:
             error(n, "«en paralelo» necesita al menos dos ramas")
-        _validate_form(activity, error)
+        _validate_form(activity, error, vocabularies)
 
     for option in list(sheet.start) + list(sheet.schedules):
         if option.activity not in known:
@@ -66,8 +70,14 @@ def validate_sheet(sheet: Sheet, organization: Organization) -> list[str]:
         if count > 1:
             error(None, f"dos inicios tienen la misma etiqueta «{key}»")
     for schedule in sheet.schedules:
-        if schedule.rule not in SCHEDULE_RULES:
-            error(None, f"la programación «{schedule.label}» tiene una regla desconocida «{schedule.rule}»")
+        if schedule.rule not in vocabularies.schedule_rules:
+            error(None, f"la programación «{schedule.label}» tiene una regla desconocida «{schedule.rule}» "
+                        f"(reglas de {vocabularies.source}: {', '.join(vocabularies.schedule_rules)})")
+    for deviation in sheet.deviations:
+        if deviation.kind not in vocabularies.deviation_kinds:
+            error(None, f"la desviación de la actividad {deviation.activity if deviation.activity is not None else '—'} "
+                        f"tiene un tipo desconocido «{deviation.kind}» "
+                        f"(tipos de {vocabularies.source}: {', '.join(vocabularies.deviation_kinds)})")
 
     if errors:
         return errors
@@ -75,7 +85,7 @@ def validate_sheet(sheet: Sheet, organization: Organization) -> list[str]:
     return errors
 
 
-def _validate_form(activity, error):
+def _validate_form(activity, error, vocabularies: Vocabularies):
     seen = set()
     for f in activity.form:
         if not KEY_PATTERN.match(f.key):
@@ -83,8 +93,9 @@ def _validate_form(activity, error):
         if f.key in seen:
             error(activity.n, f"el campo «{f.key}» se repite")
         seen.add(f.key)
-        if f.type not in FIELD_TYPES:
-            error(activity.n, f"el campo «{f.key}» tiene un tipo desconocido «{f.type}»")
+        if f.type not in vocabularies.field_types:
+            error(activity.n, f"el campo «{f.key}» tiene un tipo desconocido «{f.type}» "
+                              f"(tipos de {vocabularies.source}: {', '.join(vocabularies.field_types)})")
         if f.type == "user" and f.assigns is None:
             error(activity.n, f"el campo «{f.key}» de tipo user debe indicar qué actividad asigna (assigns)")
         if f.assigns is not None and f.type != "user":
@@ -153,7 +164,8 @@ def _split_feeds_join(sheet: Sheet, split, join, successors) -> bool:
     return True
 
 
-def validate_catalog(sheets: list[Sheet], organization: Organization) -> list[str]:
+def validate_catalog(sheets: list[Sheet], organization: Organization,
+                     vocabularies: Vocabularies | None = None) -> list[str]:
     errors = []
     codes = Counter(s.code for s in sheets)
     for code, count in codes.items():
@@ -162,5 +174,5 @@ def validate_catalog(sheets: list[Sheet], organization: Organization) -> list[st
     for sheet in sheets:
         if sheet.source and sheet.source != f"{sheet.code}.yaml":
             errors.append(f"{sheet.source}: el archivo debe llamarse {sheet.code}.yaml")
-        errors.extend(validate_sheet(sheet, organization))
+        errors.extend(validate_sheet(sheet, organization, vocabularies))
     return errors

@@ -1,5 +1,7 @@
 from django import template
 
+from engine.vocabularies import deviation_kind_label, field_type_label, schedule_rule_label
+
 register = template.Library()
 
 
@@ -24,3 +26,19 @@ def role_name(slug):
 @register.filter
 def goto_label(goto):
     return "Fin del procedimiento" if goto == "END" else f"Actividad {goto}"
+
+
+# Labels of the closed vocabularies (catalog/vocabularies.yaml): {{ d.kind|deviation_kind }}.
+@register.filter
+def deviation_kind(kind):
+    return deviation_kind_label(kind)
+
+
+@register.filter
+def schedule_rule(rule):
+    return schedule_rule_label(rule)
+
+
+@register.filter
+def field_type(type_key):
+    return field_type_label(type_key)

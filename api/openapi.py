@@ -48,7 +48,10 @@ OPENAPI = {
                 "properties": {
                     "code": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},
                     "objective": {"type": "string"},
-                    "start": {"type": "array", "items": {"type": "object", "properties": {"label": {"type": "string"}, "activity": {"type": "integer"}}}},
+                    "start": {"type": "array", "description": "Cada forma de iniciar que el solicitante puede usar (bloques «Inicio:» y trabajo periódico)", "items": {"type": "object", "properties": {
+                        "key": {"type": "string", "description": "Valor de «start» en POST /api/cases"}, "label": {"type": "string"},
+                        "activity": {"type": "integer"}, "schedule": {"type": "boolean"},
+                        "data_accepted": {"type": "boolean", "description": "Si la primera actividad le corresponde y puede enviar «data»"}}}},
                     "activities": {"type": "array", "items": {"type": "object"}},
                     "deviations": {"type": "array", "items": {"type": "object"}},
                 },
@@ -113,7 +116,9 @@ OPENAPI = {
                     "properties": {
                         "procedure": {"type": "string"},
                         "data": {"type": "object", "description": "Datos de la primera actividad, si le corresponde al solicitante"},
-                        "start": {"type": "string", "description": "Etiqueta del bloque «Inicio:»"},
+                        "start": {"type": "string", "description": "Clave (o etiqueta) de una de las formas de iniciar de GET /api/procedures/{code}"},
+                        "subject": {"type": "string", "maxLength": 200, "description": "Asunto del caso"},
+                        "priority": {"type": "string", "enum": ["low", "medium", "high"], "description": "Solo el personal de la OGTIE"},
                     }}}}},
                 "responses": _responses({"$ref": "#/components/schemas/Case"}, 400, 401, 403, 404, 422, ok="201"),
             }

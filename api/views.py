@@ -148,7 +148,17 @@ def procedure_detail(request, code):
         s = procedures.sheet(code)
     except procedures.UnknownProcedure:
         return error(404, "no_encontrado", f"No existe el procedimiento {code}.")
-    return JsonResponse(sheet_detail(s))
+    detail = sheet_detail(s)
+    # Every way to start that the caller may use, with the key POST /api/cases takes as "start"
+    # (omit "start" when there is only one).
+    mine = role_slugs(request.user)
+    several = len(s.entry_points) > 1
+    detail["start"] = [
+        {"key": key, "label": label, "activity": n, "schedule": any(sch.key == key for sch in s.schedules),
+         "data_accepted": workflow.start_form(request.user, s, key) is not None}
+        for key, label, n in s.entry_points if procedures.can_start(mine, s, key if several else None)
+    ]
+    return JsonResponse(detail)
 
 
 @api_view("POST")
@@ -156,7 +166,8 @@ def case_create(request):
     body = _body(request)
     if not body.get("procedure"):
         raise workflow.Invalid("Indique el procedimiento.", {"procedure": "obligatorio"})
-    case = workflow.start_case(request.user, str(body["procedure"]), body.get("start"), body.get("data"))
+    case = workflow.start_case(request.user, str(body["procedure"]), body.get("start"), body.get("data"),
+                               subject=body.get("subject") or "", priority=body.get("priority"))
     data = case_json(case, request.user)
     return JsonResponse({k: data[k] for k in ("id", "number", "procedure", "version", "status", "open_tasks")}, status=201)
 

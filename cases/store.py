@@ -52,6 +52,7 @@ class Completion:
     event: Event             # the "Actividad atendida" event, unsaved
     new_tasks: list[Task] = field(default_factory=list)    # unsaved; offered unless assigned
     stale_engine_ids: frozenset[str] = frozenset()         # open tasks the engine no longer has ready
+    subject: str | None = None                             # the case's new subject, from a field marked `subject`
 
 
 class _Columns:
@@ -118,7 +119,7 @@ def _offers(tasks: list[Task]) -> list[tuple[str, str]]:
 def _case_changes(c: Completion) -> list:
     adapt = connection.ops.adapt_datetimefield_value
     status = Case.Status.COMPLETED if c.finished else Case.Status.OPEN
-    return [c.state, adapt(c.now), status, adapt(c.now) if c.finished else None]
+    return [c.state, adapt(c.now), status, adapt(c.now) if c.finished else None, c.subject]
 
 
 def _finished_event(c: Completion) -> Event:
@@ -160,7 +161,7 @@ def _record_postgresql(c: Completion) -> None:
     params += [c.task.pk, Task.Status.OPEN, c.user_id]
     parts.append(f"""advanced AS (
         UPDATE {case_t} SET state = %s, updated_at = %s, status = %s, completed_at = %s,
-                            lock_version = lock_version + 1
+                            subject = COALESCE(CAST(%s AS varchar), subject), lock_version = lock_version + 1
         WHERE id = %s AND lock_version = %s AND EXISTS (SELECT 1 FROM locked)
         RETURNING id)""")
     params += _case_changes(c) + [c.case.pk, c.case.lock_version]
@@ -234,7 +235,7 @@ def _record_plain(c: Completion) -> None:
             raise Lost("task")
         cursor.execute(
             f"UPDATE {case_t} SET state = %s, updated_at = %s, status = %s, completed_at = %s, "
-            f"lock_version = lock_version + 1 WHERE id = %s AND lock_version = %s",
+            f"subject = COALESCE(%s, subject), lock_version = lock_version + 1 WHERE id = %s AND lock_version = %s",
             _case_changes(c) + [c.case.pk, c.case.lock_version])
         if cursor.rowcount != 1:
             raise Lost("case")   # rolls back the task as well

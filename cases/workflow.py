@@ -101,24 +101,59 @@ def _next_number(code: str) -> str:
     return f"{code}-{year}-{sequence.last:06d}"
 
 
+def _entry_key(s, start_key) -> str | None:
+    """The entry point's key (a printed label is accepted too), or Invalid."""
+    keys = {key: label for key, label, _ in s.entry_points}
+    if start_key is not None and not isinstance(start_key, str):
+        raise Invalid("«start» debe ser el texto de una de las formas de iniciar: " + "; ".join(keys), {"start": "inválido"})
+    if start_key is not None and start_key not in keys:
+        by_label = {label: key for key, label in keys.items()}
+        start_key = by_label.get(start_key, start_key)
+        if start_key not in keys:
+            raise Invalid(f"Inicio desconocido «{start_key}». Opciones: " + "; ".join(keys), {"start": "desconocido"})
+    if start_key is None and len(keys) > 1:
+        raise Invalid("Elija por dónde inicia el procedimiento: " + "; ".join(keys), {"start": "obligatorio"})
+    return start_key
+
+
+def start_form(user, s, start_key: str | None):
+    """The form the person starting a case fills at once (the first activity, when it is theirs),
+    or None when the first activity goes to someone else: then only a subject is asked."""
+    activity = s.activity(next(n for key, _, n in s.entry_points if key == (start_key or s.entry_points[0][0])))
+    roles = set(activity.roles)
+    if procedures.organization().everyone_role in roles or roles & procedures.requester_roles() & role_slugs(user):
+        return activity
+    return None
+
+
+SUBJECT_MAX = 200
+
+
 def start_case(user, code: str, start_key: str | None = None, data: dict | None = None, *,
-               scheduled: bool = False) -> Case:
-    """Start a case as `user`; `scheduled` is the scheduler starting periodic work on its date."""
+               subject: str = "", priority: str | None = None, scheduled: bool = False) -> Case:
+    """Start a case as `user`; `scheduled` is the scheduler starting periodic work on its date.
+
+    Everything is checked first (entry point, permission, subject, priority, the first activity's
+    form when `data` is given); then the case, its first tasks and, with `data`, the completion of
+    the requester's first activity are written in one transaction, or nothing is."""
     try:
         s = procedures.sheet(code)
     except procedures.UnknownProcedure:
         raise NotFound(f"No existe el procedimiento {code}.") from None
-    keys = {key: label for key, label, _ in s.entry_points}
-    if start_key is not None and start_key not in keys:
-        # Accept the printed label as well as its key.
-        by_label = {label: key for key, label in keys.items()}
-        start_key = by_label.get(start_key, start_key)
-        if start_key not in keys:
-            raise Invalid(f"Inicio desconocido «{start_key}». Opciones: " + "; ".join(keys.values()), {"start": "desconocido"})
-    if start_key is None and len(keys) > 1:
-        raise Invalid("Elija por dónde inicia el procedimiento: " + "; ".join(keys.values()), {"start": "obligatorio"})
+    start_key = _entry_key(s, start_key)
     if not scheduled and not procedures.can_start(role_slugs(user), s, start_key):
         raise Forbidden("Sus roles no le permiten iniciar este procedimiento.")
+    subject, priority = _check_subject(subject), _check_priority(user, priority, scheduled)
+    first = start_form(user, s, start_key) if data is not None else None
+    if data is not None and first is None:
+        raise Invalid("Los datos iniciales solo se aceptan cuando la primera actividad le corresponde a usted.",
+                      {"data": "no aplicable"})
+    if data is not None and not isinstance(data, dict):
+        raise Invalid("Los datos deben ser un objeto JSON.", {"data": "inválido"})
+    if first is not None:
+        _, errors = validate_submission(first.form, data)
+        if errors:
+            raise Invalid(next(iter(errors.values())), errors)
     engine = procedures.engine(s.code, s.version)
     try:
         workflow = engine.start(start_key)
@@ -126,6 +161,9 @@ def start_case(user, code: str, start_key: str | None = None, data: dict | None 
         raise Invalid(str(exc)) from None
     now = timezone.now()
     person = getattr(user, "person", None)
+    labels = {key: label for key, label, _ in s.entry_points}
+    if not subject:
+        subject = (f"{labels[start_key]} — {timezone.localdate(now):%d/%m/%Y}" if scheduled else s.name)[:SUBJECT_MAX]
     with transaction.atomic():
         try:
             procedures.record_version(s)
@@ -133,33 +171,64 @@ def start_case(user, code: str, start_key: str | None = None, data: dict | None 
             raise Conflict(str(exc)) from None
         case = Case.objects.create(
             number=_next_number(s.code), procedure=s.code, version=s.version, start_key=start_key or "",
+            subject=subject, priority=priority,
             started_by=user, requester_unit=person.unit if person else None,
             created_at=now, updated_at=now, state=engine.serialize(workflow),
         )
         Event.objects.create(case=case, kind=Event.Kind.STARTED, user=user, created_at=now,
-                             note=keys.get(start_key, "") if start_key else "")
+                             note=labels.get(start_key, "") if start_key else "")
         tasks, _ = _plan_tasks(case, engine, workflow, now, known=set())
         Task.objects.bulk_create(tasks)
         for task in tasks:
             _offer(task)
-    if data:
-        first = [t for t in case.tasks.filter(status=Task.Status.OPEN) if t.assignee_id == user.id]
-        if len(first) == 1:
-            complete_task(first[0].pk, user, data, None)
-        else:
-            raise Invalid("Los datos iniciales solo se aceptan cuando la primera actividad le corresponde a usted.",
-                          {"data": "no aplicable"})
+        if first is not None:
+            mine = [t for t in case.tasks.filter(status=Task.Status.OPEN) if t.assignee_id == user.id]
+            if len(mine) != 1:
+                raise Invalid("Los datos iniciales solo se aceptan cuando la primera actividad le corresponde a usted.",
+                              {"data": "no aplicable"})
+            complete_task(mine[0].pk, user, data, None)
     case.refresh_from_db()
     return case
 
 
+def _check_subject(subject) -> str:
+    if subject is None:
+        return ""
+    if not isinstance(subject, str):
+        raise Invalid("El asunto debe ser texto.", {"subject": "inválido"})
+    subject = " ".join(subject.split())
+    if len(subject) > SUBJECT_MAX:
+        raise Invalid(f"El asunto admite como máximo {SUBJECT_MAX} caracteres.", {"subject": "demasiado largo"})
+    if "\x00" in subject or any(0xD800 <= ord(ch) <= 0xDFFF for ch in subject):
+        raise Invalid("El asunto contiene caracteres no válidos.", {"subject": "inválido"})
+    return subject
+
+
+def sets_priority(user) -> bool:
+    """The office's staff set a case's priority; a requester's case starts at the usual one."""
+    return bool(role_slugs(user) & procedures.organization().office_roles) or user.is_superuser
+
+
+def _check_priority(user, priority, scheduled=False) -> str:
+    if priority in (None, ""):
+        return Case.Priority.MEDIUM
+    if not scheduled and not sets_priority(user):
+        raise Invalid("La prioridad la fija el personal de la OGTIE.", {"priority": "no permitido"})
+    if priority not in Case.Priority.values:
+        options = ", ".join(f"{value} ({label})" for value, label in Case.Priority.choices)
+        raise Invalid(f"Prioridad desconocida. Opciones: {options}.", {"priority": "desconocida"})
+    return priority
+
+
 def _plan_tasks(case: Case, engine, workflow, now, assignments: dict | None = None, *,
-                known: set[str]) -> tuple[list[Task], frozenset[str]]:
+                known: set[str], previous: tuple[Task, object] | None = None) -> tuple[list[Task], frozenset[str]]:
     """The task rows to create for the engine's newly ready tasks (unsaved), and the engine ids
     of open rows whose engine task is no longer ready (to cancel).
 
     `known` is the engine ids of the case's open task rows (open rows always mirror the engine's
-    ready tasks); `assignments` maps an activity number to the user a completed form named for it."""
+    ready tasks); `assignments` maps an activity number to the user a completed form named for it;
+    `previous` is the task just completed and who completed it: an activity of the same role that
+    follows it goes to the same person (who can release it), not back to the pool."""
     s = engine.sheet
     ready = engine.ready_tasks(workflow)
     requester = procedures.requester_roles()
@@ -183,6 +252,10 @@ def _plan_tasks(case: Case, engine, workflow, now, assignments: dict | None = No
                 unit = case.requester_unit_id
         if assignments and item.activity in assignments and not item.waiting:
             assignee = assignments[item.activity]
+        elif assignee is None and unit is None and previous is not None:
+            done, person = previous
+            if set(activity.roles) & set(done.role_list) & role_slugs(person):
+                assignee = person
         days = activity.due_days or settings.MAPRO_TASK_DUE_DAYS
         created.append(Task(
             case=case, procedure=case.procedure, engine_id=item.id, activity=item.activity, waiting=item.waiting,
@@ -351,12 +424,12 @@ def _complete_once(task_id, user, data: dict | None, decision: str | None) -> Ca
     except EngineError as exc:
         raise Invalid(str(exc)) from None
     finished = engine.is_completed(workflow)
-    new_tasks, stale = _plan_tasks(case, engine, workflow, now, assignments, known=still_open)
+    new_tasks, stale = _plan_tasks(case, engine, workflow, now, assignments, known=still_open, previous=(task, user))
     completion = store.Completion(
         task=task, user_id=user.pk, case=case, state=engine.serialize(workflow), finished=finished, now=now,
         event=Event(case=case, task=task, kind=Event.Kind.COMPLETED, activity=task.activity, name=task.name,
                     role=task.role, user_id=user.pk, decision=decision_label, data=clean, created_at=now),
-        new_tasks=new_tasks, stale_engine_ids=stale,
+        new_tasks=new_tasks, stale_engine_ids=stale, subject=_subject_from(view.fields, clean),
     )
     try:
         store.record_completion(completion)
@@ -368,9 +441,18 @@ def _complete_once(task_id, user, data: dict | None, decision: str | None) -> Ca
             raise Conflict(f"La tarea la tiene {_display(task.assignee)}.") from None
         raise Conflict(f"La tarea ya fue atendida por {_display(task.completed_by)}.") from None
     case.state, case.lock_version, case.updated_at = completion.state, case.lock_version + 1, now
+    case.subject = completion.subject or case.subject
     case.status = Case.Status.COMPLETED if finished else Case.Status.OPEN
     case.completed_at = now if finished else None
     return case
+
+
+def _subject_from(fields, clean: dict) -> str | None:
+    """The value of the field the sheet marks as the case's subject, if this form has one."""
+    for f in fields:
+        if f.subject and clean.get(f.key) not in (None, ""):
+            return " ".join(str(clean[f.key]).split())[:SUBJECT_MAX]
+    return None
 
 
 def _assignments(view: TaskView, clean: dict) -> dict:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -49,6 +49,7 @@ class FormField:
     min: float | None = None
     max: float | None = None
     assigns: int | None = None  # a "user" field naming who does that activity next
+    subject: bool = False       # its value becomes the case's subject (what the case is about)
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ class Sheet:
         form, decision and routes. Descriptions, legal text and deviation notes are left out, so
         annotating a sheet does not need a new version; changing its flow or forms does."""
         running = tuple(replace(a, description="", periodicity="", printed_role="") for a in self.activities)
-        return hashlib.sha256(repr(running).encode("utf-8")).hexdigest()
+        return hashlib.sha256(repr(_canonical(running)).encode("utf-8")).hexdigest()
 
     def has_activity(self, n) -> bool:
         return any(a.n == n for a in self.activities)
@@ -212,6 +213,26 @@ class Sheet:
         return routes
 
 
+def _canonical(value):
+    """Dataclasses as (class name, fields that differ from their defaults), recursively: adding an
+    attribute with a default to FormField or Activity does not change any sheet's fingerprint."""
+    if hasattr(value, "__dataclass_fields__"):
+        kept = []
+        for name, f in value.__dataclass_fields__.items():
+            if not f.compare:
+                continue
+            item = getattr(value, name)
+            if f.default is not MISSING and item == f.default:
+                continue
+            if f.default_factory is not MISSING and item == f.default_factory():
+                continue
+            kept.append((name, _canonical(item)))
+        return (type(value).__name__, tuple(kept))
+    if isinstance(value, (tuple, list)):
+        return tuple(_canonical(v) for v in value)
+    return value
+
+
 def _text(value) -> str:
     if value is None:
         return ""
@@ -227,7 +248,7 @@ def _goto(value, where: str):
         raise SheetError(f"{where}: destino «{value}» no es un número de actividad ni END") from None
 
 
-FIELD_KEYS = {"key", "label", "type", "required", "help", "options", "min", "max", "assigns"}
+FIELD_KEYS = {"key", "label", "type", "required", "help", "options", "min", "max", "assigns", "subject"}
 ACTIVITY_KEYS = {"n", "name", "description", "unit", "roles", "role", "form", "decision", "next", "end", "parallel",
                  "join", "wait", "periodicity", "printed_role", "due_days"}
 ENTRY_KEYS = {
@@ -257,6 +278,7 @@ def _load_field(raw: dict, where: str) -> FormField:
         min=raw.get("min"),
         max=raw.get("max"),
         assigns=int(raw["assigns"]) if raw.get("assigns") is not None else None,
+        subject=bool(raw.get("subject", False)),
     )
 
 

@@ -37,12 +37,24 @@ def test_procedures_say_which_the_caller_may_start(employee, staff):
     assert {p["code"]: p for p in Api("jefe-ogtie").get("/api/procedures").json()}["S04.01.00.01"]["startable"]
 
 
-def test_procedure_detail_has_activities_and_inicio_block(employee):
-    sheet = employee.get("/api/procedures/S04.03.01.02").json()
-    assert sheet["start"] == [
-        {"label": "Eliminación de cuentas, otros acceso o privilegios", "activity": 1},
-        {"label": "Eliminación de accesos VPN", "activity": 5},
+def test_procedure_detail_lists_every_way_the_caller_may_start(employee, make_user):
+    # Each entry point (the two «Inicio:» blocks and the semiannual reconciliation) belongs to a role.
+    assert [s["key"] for s in Api("operador-mesa-ayuda").get("/api/procedures/S04.03.01.02").json()["start"]] == [
+        "eliminacion-de-accesos-vpn"]
+    assert employee.get("/api/procedures/S04.03.01.02").json()["start"] == []
+    make_user("tres-roles", "profesional-ogtie", "operador-mesa-ayuda", "coord-infraestructura", unit="ogtie")
+    sheet = Api("tres-roles").get("/api/procedures/S04.03.01.02").json()
+    assert [(s["key"], s["label"], s["activity"]) for s in sheet["start"]] == [
+        ("eliminacion-de-cuentas-otros-acceso-o-privilegios", "Eliminación de cuentas, otros acceso o privilegios", 1),
+        ("eliminacion-de-accesos-vpn", "Eliminación de accesos VPN", 5),
+        ("conciliacion-semestral-de-altas-y-bajas", "Conciliación semestral de altas y bajas", 11),
     ]
+    assert [s["schedule"] for s in sheet["start"]] == [False, False, True]
+    # Each key is accepted by POST /api/cases.
+    for entry in sheet["start"]:
+        started = Api("tres-roles").post("/api/cases", {"procedure": "S04.03.01.02", "start": entry["key"]})
+        assert started.status_code == 201, started.content
+        assert [t["activity"] for t in started.json()["open_tasks"]] == [entry["activity"]]
     assert [a["n"] for a in sheet["activities"]][:3] == [1, 2, 3]
     assert employee.get("/api/procedures/S04.99.99.99").status_code == 404
 

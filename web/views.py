@@ -88,25 +88,39 @@ def catalogue(request):
     return render(request, "web/catalogue.html", {"groups": groups})
 
 
-@login_required
-def procedure_detail(request, code):
-    s = _sheet_or_404(code)
+def _procedure_page(request, s, chosen=None, values=None, errors=None, status=200):
     organization = procedures.organization()
     mine = role_slugs(request.user)
-    starts = [
-        {"key": key, "label": label, "activity": s.activity(n),
-         "allowed": procedures.can_start(mine, s, key if len(s.entry_points) > 1 else None)}
-        for key, label, n in s.entry_points
-    ]
+    starts = []
+    for key, label, n in s.entry_points:
+        activity = s.activity(n)
+        form = workflow.start_form(request.user, s, key)
+        starts.append({
+            "key": key, "label": label, "activity": activity, "form": form,
+            "asks_subject": not (form and any(f.subject for f in form.form)),
+            "allowed": procedures.can_start(mine, s, key if len(s.entry_points) > 1 else None),
+            "chosen": key == chosen,
+        })
+    if chosen is None:
+        first_allowed = next((start for start in starts if start["allowed"]), None)
+        if first_allowed:
+            first_allowed["chosen"] = True
     roles = {r.slug: r.name for r in organization.roles}
     units = {u.slug: u.acronym for u in organization.units}
     starters = sorted({roles[r] for start in starts for r in start["activity"].roles})
     return render(request, "web/procedure.html", {
         "sheet": s, "starts": starts, "roles": roles, "units": units, "starters": starters,
         "may_start": any(start["allowed"] for start in starts),
+        "sets_priority": workflow.sets_priority(request.user), "priorities": Case.Priority.choices,
+        "values": values or {}, "errors": errors or {},
         "routes": {a.n: s.routes(a.n) for a in s.activities},
         "diagram": _diagram(s),
-    })
+    }, status=status)
+
+
+@login_required
+def procedure_detail(request, code):
+    return _procedure_page(request, _sheet_or_404(code))
 
 
 @login_required
@@ -122,14 +136,20 @@ def procedure_bpmn(request, code):
 def case_start(request, code):
     s = _sheet_or_404(code)
     start_key = request.POST.get("start") or None
-    entry = next((n for key, _, n in s.entry_points if key == start_key), s.entry_points[0][2])
-    fields = s.activity(entry).form
-    data = _form_data(request, fields) if request.POST.get("with_data") else None
+    chosen = start_key or s.entry_points[0][0]
+    form = workflow.start_form(request.user, s, chosen) if chosen in {k for k, _, _ in s.entry_points} else None
+    data = _form_data(request, form.form) if form is not None else None
+    values = dict(data or {}, subject=request.POST.get("subject", ""), priority=request.POST.get("priority", ""))
     try:
-        case = workflow.start_case(request.user, s.code, start_key, data)
+        case = workflow.start_case(request.user, s.code, start_key, data, subject=request.POST.get("subject", ""),
+                                   priority=request.POST.get("priority") or None)
+    except workflow.Invalid as exc:
+        # Nothing was written: the form comes back with what was typed and every error marked.
+        messages.error(request, exc.detail)
+        return _procedure_page(request, s, chosen, values, exc.errors, status=422)
     except workflow.WorkflowError as exc:
         messages.error(request, exc.detail)
-        return redirect("procedure", code=s.code)
+        return _procedure_page(request, s, chosen, values, status=exc.status)
     messages.success(request, f"Caso {case.number} iniciado.")
     mine = case.tasks.filter(status=Task.Status.OPEN, assignee=request.user).first()
     return redirect("task", task_id=mine.pk) if mine else redirect("case", case_id=case.pk)

@@ -33,6 +33,7 @@ class Command(BaseCommand):
         task = assigned.tasks.get(status="open")
         workflow.complete_task(task.pk, operator, {"especialidad": "Software", "tecnico_asignado": technician.username}, None)
         workflow.start_case(employee, "S04.03.04.02", data=TICKETS[2])
-        workflow.start_case(users["jefe-ogtie"], "S04.01.00.01")
-        workflow.start_case(users["director-uo"], "S04.02.00.01")
+        workflow.start_case(users["jefe-ogtie"], "S04.01.00.01", subject="Plan de Gobierno Digital 2027-2029",
+                            priority="high")
+        workflow.start_case(users["director-uo"], "S04.02.00.01", subject="Sistema de control de visitas")
         self.stdout.write(f"5 casos de demostración creados (p. ej. {waiting.number}).")

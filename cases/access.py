@@ -130,8 +130,8 @@ def case_for(user, case_id) -> Case:
 
 # --- seeing and acting on tasks -------------------------------------------------------------
 def may_view_task(user, task: Task) -> bool:
-    """A task is seen by whoever sees its case, or may act on it now."""
-    return may_view(user, task.case) or refusal(user, task) is None
+    """A task is seen by whoever may act on it now (asked first: it needs no query), or sees its case."""
+    return refusal(user, task) is None or may_view(user, task.case)
 
 
 def task_for(user, task_id) -> Task:

@@ -48,9 +48,31 @@ class Case(models.Model):
         verbose_name = "caso"
         verbose_name_plural = "casos"
         ordering = ["-created_at"]
+        # Lists and searches show the newest cases first and filter by the day they started.
+        indexes = [models.Index(fields=["created_at", "id"], name="case_created")]
 
     def __str__(self):
         return self.number
+
+
+class CaseSearch(models.Model):
+    """A case's search document: what the full-text index reads (cases/search.py keeps it).
+
+    The text columns are denormalized copies, so one row answers a word search without reading
+    the case's history. The index itself is the database's own, created by migration 0005: on
+    SQLite an FTS5 table over these columns (kept in step by triggers), on PostgreSQL a generated
+    tsvector column (Spanish stemming, accents removed) with a GIN index."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="search")
+    number = models.CharField(max_length=40)
+    subject = models.CharField(max_length=200, blank=True, default="")
+    requester = models.CharField(max_length=300, blank=True, default="")   # username and full name
+    unit = models.CharField(max_length=300, blank=True, default="")        # acronym and name
+    body = models.TextField(blank=True, default="")                        # form data, public comments
+
+    class Meta:
+        verbose_name = "documento de búsqueda"
+        verbose_name_plural = "documentos de búsqueda"
 
 
 class CaseSequence(models.Model):

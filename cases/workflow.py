@@ -22,7 +22,7 @@ from engine.forms import validate_submission
 from engine.runtime import EngineError
 from org.models import Role, knows_role_slugs, remember_role_slugs, role_slugs, unit_id_of
 
-from . import access, procedures, store
+from . import access, procedures, search, store
 from .models import Case, CaseSequence, Event, Task, TaskOffer
 
 
@@ -177,6 +177,7 @@ def start_case(user, code: str, start_key: str | None = None, data: dict | None 
         )
         Event.objects.create(case=case, kind=Event.Kind.STARTED, user=user, created_at=now,
                              note=labels.get(start_key, "") if start_key else "")
+        search.index_new_case(case, user, case.requester_unit)
         tasks, _ = _plan_tasks(case, engine, workflow, now, known=set())
         Task.objects.bulk_create(tasks)
         for task in tasks:
@@ -440,6 +441,9 @@ def _complete_once(task_id, user, data: dict | None, decision: str | None) -> Ca
         if task.is_open:
             raise Conflict(f"La tarea la tiene {_display(task.assignee)}.") from None
         raise Conflict(f"La tarea ya fue atendida por {_display(task.completed_by)}.") from None
+    # The search document is written after the completion, not inside cases.store's statement:
+    # see cases/search.py for why appending afterwards is safe.
+    search.append_completion(case.pk, view.fields, clean)
     case.state, case.lock_version, case.updated_at = completion.state, case.lock_version + 1, now
     case.subject = completion.subject or case.subject
     case.status = Case.Status.COMPLETED if finished else Case.Status.OPEN
@@ -529,24 +533,35 @@ class OfferedTasks:
             raise ValueError("Solo se admiten porciones hacia adelante.")
         ids = list(itertools.islice(self._ordered_ids(index.stop), index.start or 0, index.stop))
         # Offered tasks have no assignee; the engine state is never shown in a list.
-        tasks = Task.objects.select_related("case").defer("case__state").in_bulk(ids)
+        tasks = Task.objects.select_related(*LISTED_CASE).defer("case__state").in_bulk(ids)
         return [tasks[i] for i in ids if i in tasks]
 
 
-def inbox(user, scope: str = "mine", procedure: str | None = None):
-    """Open tasks assigned to the user (mine) or offered to the user's roles (available).
+# What a task list shows of each task's case (number, subject, priority, requester, unit): joined
+# in the list's own query, never read row by row.
+LISTED_CASE = ("case", "case__started_by", "case__requester_unit")
+
+
+def inbox(user, scope: str = "mine", procedure: str | None = None, q: str = ""):
+    """Open tasks assigned to the user (mine) or offered to the user's roles (available); `q`
+    keeps those whose case matches the words (number, subject, requester, unit, form data).
 
     Overdue first: ordering by due date puts every overdue task before any that is not."""
+    found = search.match(q) if q else None
     if scope == "mine":
         tasks = Task.objects.filter(status=Task.Status.OPEN, assignee=user)
         if procedure:
             tasks = tasks.filter(procedure=procedure)
-        return tasks.select_related("case", "assignee").defer("case__state").order_by("due_at", "id")
+        if found is not None:
+            tasks = tasks.filter(case_id__in=found)
+        return tasks.select_related(*LISTED_CASE, "assignee").defer("case__state").order_by("due_at", "id")
     if scope == "available":
         # Offers scoped to a requesting unit reach only that unit's people.
         unit_id = unit_id_of(user)
         offers = TaskOffer.objects.filter(Q(unit__isnull=True) | Q(unit_id=unit_id) if unit_id else Q(unit__isnull=True))
         if procedure:
             offers = offers.filter(procedure=procedure)
+        if found is not None:
+            offers = offers.filter(task__case_id__in=found)
         return OfferedTasks(offers, role_slugs(user))
     raise Invalid("El alcance debe ser «mine» o «available».", {"scope": "desconocido"})

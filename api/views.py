@@ -76,7 +76,8 @@ def task_json(task, user) -> dict:
         "status": task.status,
         "waiting": task.waiting,
         "decisions": [a.label for a in view.decision.answers] if view.decision else [],
-        "form": json_schema(view.fields),
+        # `user` fields list who may be named in them (oneOf), for an open task.
+        "form": json_schema(view.fields, view.people if task.is_open else None),
         "due_at": task.due_at.isoformat(),
     }
 

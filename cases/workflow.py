@@ -11,6 +11,7 @@ import heapq
 import itertools
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -81,6 +82,15 @@ class TaskView:
     fields: tuple = ()
     decision: object = None
     activity: object = None
+    sheet: object = None
+
+    @cached_property
+    def people(self) -> dict[str, list[tuple[str, str]]]:
+        """For each `user` field of the form, the (username, name) of whom it may name. Read on
+        first use (the page's select, the API's JSON Schema), never on the completion path."""
+        if self.sheet is None:
+            return {}
+        return {f.key: eligible_people(self.sheet, f) for f in self.fields if f.type == "user" and f.assigns is not None}
 
 
 def describe(task: Task, user) -> TaskView:
@@ -89,7 +99,14 @@ def describe(task: Task, user) -> TaskView:
     found = access.refusal(user, task)
     fields = () if task.waiting else activity.form
     decision = None if task.waiting else activity.decision
-    return TaskView(task, task_roles(task), found is None, found.detail if found else "", fields, decision, activity)
+    return TaskView(task, task_roles(task), found is None, found.detail if found else "", fields, decision, activity, s)
+
+
+def eligible_people(sheet, f) -> list[tuple[str, str]]:
+    """(username, display name) of the people a `user` field may name: the active holders of the
+    roles of the activity it assigns (`_holders`, as `_assignments` checks them)."""
+    users = _holders(sheet.activity(f.assigns).roles).distinct().order_by("username")
+    return [(u.username, _display(u)) for u in users.only("username", "first_name", "last_name")]
 
 
 # --- starting -------------------------------------------------------------------------------

@@ -3,13 +3,43 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import math
 import re
+
+from stdnum.pe import cui
 
 from .sheets import FormField
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 URL = re.compile(r"^https?://\S+$")
-DNI = re.compile(r"^\d{8}$")
+# ASCII digits only: `\d` would also take full-width and other scripts' digits.
+DNI = re.compile(r"^[0-9]{8}(-?[0-9A-K])?$")
+PHONE = re.compile(r"^(\+51)?[0-9]{7,9}$")
+EXTENSION = re.compile(r"^[0-9]{1,6}$")
+
+# The longest text each type takes (characters), checked here and set as the inputs' maxlength.
+MAX_LENGTH = {
+    "text": 200, "textarea": 5000, "document": 120, "user": 150, "email": 254, "url": 2000,
+    "ipv4": 15, "port": 5, "ports": 200, "dni": 10, "phone": 12, "extension": 6,
+    "date": 10, "datetime": 32, "integer": 20, "number": 30,
+}
+OTHER_MAX_LENGTH = 500  # choices (the options are far shorter) and any other type
+LARGEST_NUMBER = 10**15  # beyond what a form of the manual counts; keeps JSON and the database exact
+
+# Patterns for the HTML inputs and the JSON Schema (ECMAScript syntax, where \d is ASCII only).
+PATTERNS = {
+    "dni": r"^\d{8}$",  # the canonical value; a 9th check character is accepted and dropped
+    "phone": r"^(\+51)?\d{7,9}$",
+    "extension": r"^\d{1,6}$",
+    "ports": r"^\d{1,5}(\s*,\s*\d{1,5})*$",
+}
+HTML_PATTERNS = {
+    "dni": "[0-9]{8}(-?[0-9A-Ka-k])?",
+    "phone": r"(\+51)?[0-9]{7,9}",
+    "extension": "[0-9]{1,6}",
+    "ipv4": r"[0-9]{1,3}(\.[0-9]{1,3}){3}",
+    "ports": r"[0-9]{1,5}(\s*,\s*[0-9]{1,5})*",
+}
 
 _SCHEMA_TYPES = {
     "integer": {"type": "integer"},
@@ -21,17 +51,35 @@ _SCHEMA_TYPES = {
     "url": {"type": "string", "format": "uri"},
     "ipv4": {"type": "string", "format": "ipv4"},
     "port": {"type": "integer", "minimum": 1, "maximum": 65535},
-    "ports": {"type": "string", "pattern": r"^\d{1,5}(\s*,\s*\d{1,5})*$"},
-    "dni": {"type": "string", "pattern": r"^\d{8}$"},
+    "ports": {"type": "string", "pattern": PATTERNS["ports"]},
+    "dni": {"type": "string", "pattern": PATTERNS["dni"]},
+    "phone": {"type": "string", "format": "phone", "pattern": PATTERNS["phone"]},
+    "extension": {"type": "string", "format": "extension", "pattern": PATTERNS["extension"]},
     "user": {"type": "string", "format": "username"},
 }
 
 
-def json_schema(fields: tuple[FormField, ...]) -> dict:
+def max_length(f: FormField) -> int:
+    """The longest value (in characters) a field takes."""
+    return MAX_LENGTH.get(f.type, OTHER_MAX_LENGTH)
+
+
+def html_pattern(f: FormField) -> str:
+    """The `pattern` attribute of the field's input ("" when the type has none)."""
+    return HTML_PATTERNS.get(f.type, "")
+
+
+def json_schema(fields: tuple[FormField, ...], choices: dict | None = None) -> dict:
+    """JSON Schema of a form. `choices` maps a `user` field's key to the people who may be named in
+    it, as (username, display name) pairs: they are listed with `oneOf`."""
     properties = {}
     for f in fields:
         prop = dict(_SCHEMA_TYPES.get(f.type, {"type": "string"}))
         prop["title"] = f.label
+        if prop.get("type") == "string" and f.type not in ("date", "datetime", "choice"):
+            prop["maxLength"] = max_length(f)
+        if f.type == "user" and choices and choices.get(f.key):
+            prop["oneOf"] = [{"const": username, "title": name} for username, name in choices[f.key]]
         if f.help:
             prop["description"] = f.help
         if f.assigns is not None:
@@ -57,24 +105,57 @@ def _empty(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
+def _check_text(f: FormField, text: str) -> str:
+    """Refuse what no form of the manual needs and what breaks pages: NUL bytes, lone UTF-16
+    surrogates (invalid in UTF-8) and texts beyond the field's length."""
+    if "\x00" in text:
+        raise ValueError("contiene un carácter nulo, que no se admite; vuelva a escribir el texto")
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+        raise ValueError("contiene caracteres no válidos (sustitutos Unicode sueltos); vuelva a escribir el texto")
+    limit = max_length(f)
+    if len(text) > limit:
+        raise ValueError(f"admite como máximo {limit} caracteres (tiene {len(text)})")
+    return text
+
+
+def _printable(text) -> bool:
+    return isinstance(text, str) and "\x00" not in text and not any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
+
+
+def _check_characters(f: FormField, value):
+    if isinstance(value, str):
+        _check_text(f, value.strip())
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, str):
+                _check_text(f, item)
+
+
 def clean_value(f: FormField, value):
     """Return the value in its canonical form, or raise ValueError with a Spanish message."""
     t = f.type
+    _check_characters(f, value)
     if t in ("text", "textarea", "document", "user"):
-        if not isinstance(value, (str, int, float)):
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise ValueError("debe ser texto")
-        return str(value).strip()
+        return _check_text(f, str(value).strip())
     if t == "integer":
+        if isinstance(value, bool):
+            raise ValueError("debe ser un número entero")
         try:
             number = int(str(value).strip())
         except ValueError:
             raise ValueError("debe ser un número entero") from None
         return _bounded(f, number)
     if t == "number":
+        if isinstance(value, bool):
+            raise ValueError("debe ser un número")
         try:
             number = float(str(value).strip())
         except ValueError:
             raise ValueError("debe ser un número") from None
+        if not math.isfinite(number):
+            raise ValueError("debe ser un número")
         return _bounded(f, number)
     if t == "boolean":
         if isinstance(value, bool):
@@ -138,9 +219,16 @@ def clean_value(f: FormField, value):
             raise ValueError("indique al menos un puerto")
         return ", ".join(ports)
     if t == "dni":
+        return clean_dni(str(value))
+    if t == "phone":
         text = str(value).strip()
-        if not DNI.match(text):
-            raise ValueError("el DNI debe tener 8 dígitos")
+        if not text.isascii() or not PHONE.match(text):
+            raise ValueError("debe ser un teléfono de 7 a 9 dígitos, solo números (puede empezar con +51)")
+        return text
+    if t == "extension":
+        text = str(value).strip()
+        if not text.isascii() or not EXTENSION.match(text):
+            raise ValueError("debe ser un anexo de 1 a 6 dígitos, solo números")
         return text
     if t == "choice":
         text = str(value).strip()
@@ -156,7 +244,24 @@ def clean_value(f: FormField, value):
     raise ValueError("tipo de campo desconocido")
 
 
+def clean_dni(value: str) -> str:
+    """The 8 digits of a Peruvian DNI (CUI). A 9th check character, as printed on the card, is
+    accepted when it is right and dropped. Full-width or other non-ASCII digits are refused."""
+    text = value.strip()
+    if not text.isascii() or not DNI.match(text.upper()):
+        raise ValueError("debe tener 8 dígitos (0-9)")
+    number = text.replace("-", "").upper()
+    if not cui.is_valid(number):
+        raise ValueError("tiene un carácter de verificación que no corresponde a esos 8 dígitos")
+    digits = number[:8]
+    if len(set(digits)) == 1:
+        raise ValueError(f"no es un número de DNI válido ({digits})")
+    return digits
+
+
 def _bounded(f: FormField, number):
+    if abs(number) > LARGEST_NUMBER:
+        raise ValueError("es demasiado grande")
     if f.min is not None and number < f.min:
         raise ValueError(f"debe ser al menos {f.min}")
     if f.max is not None and number > f.max:
@@ -172,7 +277,8 @@ def validate_submission(fields: tuple[FormField, ...], data: dict) -> tuple[dict
     by_key = {f.key: f for f in fields}
     for key in data:
         if key not in by_key:
-            errors[key] = f"El campo «{key}» no pertenece a esta actividad."
+            shown = key if _printable(key) else str(key).encode("unicode_escape").decode("ascii")
+            errors[key] = f"El campo «{shown}» no pertenece a esta actividad."
     for f in fields:
         value = data.get(f.key)
         if _empty(value):

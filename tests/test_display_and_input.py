@@ -91,3 +91,287 @@ def test_the_regenerated_manual_uses_the_same_labels():
 
     assert manual_pdf.DEVIATION_KINDS.label("unrouted-loop") == load_vocabularies().deviation_kinds.label("unrouted-loop")
     assert manual_pdf.SCHEDULE_RULES.label("semiannual") == "Semestral"
+
+
+# --- what the history shows -------------------------------------------------------------------
+
+ACCOUNT = {"modalidad_contratacion": "Régimen CAS", "detalle_solicitud": "Cuenta de correo y VPN",
+           "privilegios_no_comunes": ["Trabajo remoto (VPN)", "USB"], "acta_aceptacion_riesgos": True}
+TICKET = {"asunto": "Monitor", "detalle": "El monitor parpadea", "categoria": "Hardware", "ubicacion": "Piso 4"}
+
+
+def test_the_history_shows_several_choices_joined_and_yes_no_in_spanish(staff):
+    case = workflow.start_case(staff["personal-mindef"], "S04.03.01.01", data=ACCOUNT)
+    page = login("personal-mindef").get(f"/casos/{case.pk}/").content.decode()
+    history = page[page.index('class="history"'):]
+    assert "Trabajo remoto (VPN), USB" in history
+    assert "[&#x27;" not in history and "['" not in history
+    assert "<dd>Sí</dd>" in history and "True" not in history
+
+
+def stylesheet() -> str:
+    from django.contrib.staticfiles import finders
+
+    return open(finders.find("web/mapro.css"), encoding="utf-8").read()
+
+
+def test_long_labels_and_values_wrap_inside_the_history_card():
+    css = stylesheet()
+    history_rules = " ".join(line for line in css.splitlines() if ".history" in line)
+    assert "overflow-wrap" in history_rules and "minmax(0" in history_rules
+
+
+# --- what each field takes --------------------------------------------------------------------
+
+def test_a_ten_thousand_character_text_is_refused_naming_the_field(staff):
+    api = login("personal-mindef")
+    response = api.post("/procedimientos/S04.03.04.02/iniciar", {**TICKET, "asunto": "x" * 10_000})
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "«Asunto» admite como máximo 200 caracteres" in page
+    from cases.models import Case
+    assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize("bad, says", [
+    ("Piso 4\x00", "carácter nulo"),
+    ("Piso \ud800 4", "caracteres no válidos"),
+])
+def test_text_with_a_nul_byte_or_a_lone_surrogate_is_refused_not_a_server_error(staff, bad, says):
+    from .api_client import Api
+
+    response = Api("personal-mindef").post("/api/cases", {"procedure": "S04.03.04.02", "data": {**TICKET, "ubicacion": bad}})
+    assert response.status_code == 422, response.content
+    detail = response.json()["detail"]
+    assert detail.startswith("«Ubicación (oficina / piso)»") and says in detail
+
+
+def test_each_text_type_has_a_maximum_length():
+    from engine.forms import validate_submission
+    from engine.sheets import FormField
+
+    for field_type, limit in {"text": 200, "textarea": 5000, "document": 120, "user": 150}.items():
+        f = FormField("campo", "Campo", field_type, assigns=1 if field_type == "user" else None)
+        assert validate_submission((f,), {"campo": "a" * limit})[1] == {}
+        assert "como máximo" in validate_submission((f,), {"campo": "a" * (limit + 1)})[1]["campo"]
+
+
+def test_the_form_inputs_carry_required_maxlength_and_patterns(staff):
+    page = login("personal-mindef").get("/procedimientos/S04.03.04.02/").content.decode()
+    asunto = re.search(r'<input id="f-asunto"[^>]*>', page).group(0)
+    assert 'maxlength="200"' in asunto and " required" in asunto
+    detalle = re.search(r'<textarea id="f-detalle"[^>]*>', page).group(0)
+    assert 'maxlength="5000"' in detalle and " required" in detalle
+    categoria = re.search(r'<select id="f-categoria"[^>]*>', page).group(0)
+    assert " required" in categoria
+    anexo = re.search(r'<input id="f-anexo"[^>]*>', page).group(0)
+    assert 'inputmode="numeric"' in anexo and 'pattern="[0-9]{1,6}"' in anexo and 'maxlength="6"' in anexo
+    assert " required" not in anexo                 # optional
+
+    page = login("personal-mindef").get("/procedimientos/S04.03.04.01/").content.decode()
+    dni = re.search(r'<input id="f-dni"[^>]*>', page).group(0)
+    assert 'inputmode="numeric"' in dni and "pattern=" in dni and " required" in dni
+    boxes = re.findall(r'<input type="checkbox"[^>]*>', page)
+    assert boxes and not any(" required" in box for box in boxes)   # a checkbox is never required
+
+
+# --- telephone numbers and anexos -------------------------------------------------------------
+
+def test_the_phone_and_anexo_fields_of_the_sheets_take_digits_only():
+    typed = {(s.code, f.key): f.type for s in load_catalog() for a in s.activities for f in a.form}
+    assert typed[("S04.03.04.02", "anexo")] == "extension"
+    assert typed[("S04.03.03.02", "anexo")] == "extension"
+    assert typed[("S04.03.03.02", "numero_asignado")] == "phone"
+    for (code, key), field_type in typed.items():
+        if re.search(r"anexo|telefono|celular", key):
+            assert field_type in ("phone", "extension"), (code, key)
+
+
+def test_an_anexo_with_letters_is_refused(staff):
+    response = login("personal-mindef").post("/procedimientos/S04.03.04.02/iniciar", {**TICKET, "anexo": "12ab"})
+    assert response.status_code == 422
+    assert "«Anexo telefónico» debe ser un anexo de 1 a 6 dígitos" in response.content.decode()
+
+
+@pytest.mark.parametrize("value, ok", [
+    ("987654321", True), ("+51987654321", True), ("4112233", True), ("01 4112233", False),
+    ("98765432a", False), ("123456", False), ("9876543210", False), ("+1987654321", False), ("９８７６５４３２１", False),
+])
+def test_a_peruvian_phone_number_is_seven_to_nine_digits_with_an_optional_51(value, ok):
+    from engine.forms import validate_submission
+    from engine.sheets import FormField
+
+    clean, errors = validate_submission((FormField("numero", "Número telefónico", "phone"),), {"numero": value})
+    assert (errors == {}) is ok, errors
+    if ok:
+        assert clean["numero"] == value
+
+
+@pytest.mark.parametrize("value, ok", [("4321", True), ("1", True), ("123456", True), ("1234567", False), ("12-3", False), ("", False)])
+def test_an_anexo_is_one_to_six_digits(value, ok):
+    from engine.forms import validate_submission
+    from engine.sheets import FormField
+
+    _, errors = validate_submission((FormField("anexo", "Anexo", "extension"),), {"anexo": value})
+    assert (errors == {}) is ok, errors
+
+
+def test_the_api_schema_gives_the_pattern_of_phones_and_anexos():
+    from engine.forms import json_schema
+    from engine.sheets import FormField
+
+    schema = json_schema((FormField("numero", "Número", "phone"), FormField("anexo", "Anexo", "extension")))
+    assert schema["properties"]["numero"]["pattern"] == r"^(\+51)?\d{7,9}$"
+    assert schema["properties"]["anexo"]["pattern"] == r"^\d{1,6}$"
+    assert schema["properties"]["anexo"]["maxLength"] == 6
+
+
+# --- DNI --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, expected", [
+    ("45678912", "45678912"), (" 45678912 ", "45678912"), ("456789124", "45678912"), ("45678912-I", "45678912"),
+    ("00000000", None), ("11111111", None), ("456789125", None), ("4567891", None),
+    ("４５６７８９１２", None), ("4567891a", None),
+])
+def test_a_dni_is_eight_ascii_digits_checked_with_stdnum(value, expected):
+    from engine.forms import validate_submission
+    from engine.sheets import FormField
+
+    clean, errors = validate_submission((FormField("dni", "DNI", "dni"),), {"dni": value})
+    if expected:
+        assert errors == {} and clean["dni"] == expected
+    else:
+        assert errors["dni"].startswith("«DNI» ")
+
+
+def test_the_dni_error_is_shown_once_on_the_page(staff):
+    response = login("personal-mindef").post(
+        "/procedimientos/S04.03.04.01/iniciar", {"dni": "00000000", "nombres_apellidos": "Ana Quispe", "with_data": "1"})
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert page.count("«DNI del solicitante»") == 1
+    assert "Revise los datos marcados en el formulario." in page
+
+
+# --- who a user field may name ----------------------------------------------------------------
+
+def _assignment_task(staff):
+    case = workflow.start_case(staff["personal-mindef"], "S04.03.04.02", data=TICKET)
+    task = case.tasks.get(status="open")
+    workflow.complete_task(task.pk, staff["operador-mesa-ayuda"], {"prioridad": "Alta"}, "Sí")
+    return case.tasks.get(status="open", activity=4)
+
+
+def test_the_api_lists_who_may_be_assigned_in_a_user_field(staff, make_user):
+    from .api_client import Api, fill
+
+    make_user("tecnica2", "soporte-tecnico", unit="ogtie")
+    make_user("cesado", "soporte-tecnico", unit="ogtie").__class__.objects.filter(username="cesado").update(is_active=False)
+    task = _assignment_task(staff)
+    api = Api("operador-mesa-ayuda")
+    schema = api.get(f"/api/tasks/{task.pk}").json()["form"]
+    prop = schema["properties"]["tecnico_asignado"]
+    assert prop["format"] == "username"
+    assert [option["const"] for option in prop["oneOf"]] == ["soporte-tecnico", "tecnica2"]
+    assert all(option["title"] for option in prop["oneOf"])
+    assert "tecnico_asignado" not in fill(schema)      # the walker's filler still leaves it to the role
+    done = api.post(f"/api/tasks/{task.pk}/complete", {"data": {**fill(schema), "tecnico_asignado": "tecnica2"}})
+    assert done.status_code == 200, done.content
+    assert done.json()["open_tasks"][0]["assignee"] == "tecnica2"
+
+
+def test_the_task_page_offers_a_list_of_people_instead_of_a_typed_username(staff, make_user):
+    make_user("tecnica2", "soporte-tecnico", unit="ogtie")
+    task = _assignment_task(staff)
+    page = login("operador-mesa-ayuda").get(f"/tareas/{task.pk}/").content.decode()
+    select = page[page.index('<select id="f-tecnico_asignado"'):]
+    select = select[:select.index("</select>")]
+    assert 'value="tecnica2"' in select and 'value="soporte-tecnico"' in select
+    assert 'value="operador-mesa-ayuda"' not in select
+    assert '<input id="f-tecnico_asignado"' not in page
+
+
+def test_json_schema_lists_choices_only_for_user_fields():
+    from engine.forms import json_schema
+    from engine.sheets import FormField
+
+    fields = (FormField("tecnico", "Técnico", "user", required=False, assigns=5), FormField("nota", "Nota"))
+    schema = json_schema(fields, {"tecnico": [("ana", "Ana Quispe")], "nota": [("x", "y")]})
+    assert schema["properties"]["tecnico"]["oneOf"] == [{"const": "ana", "title": "Ana Quispe"}]
+    assert "oneOf" not in schema["properties"]["nota"]
+    assert "oneOf" not in json_schema(fields)["properties"]["tecnico"]
+
+
+# --- phones, printers and the browser tab -----------------------------------------------------
+
+def _media_blocks(css, query_pattern):
+    """The bodies of the @media rules whose query matches the pattern."""
+    for match in re.finditer(r"@media ([^{]+)\{", css):
+        if not re.fullmatch(query_pattern, match.group(1).strip()):
+            continue
+        depth = 0
+        for j in range(match.end() - 1, len(css)):
+            depth += {"{": 1, "}": -1}.get(css[j], 0)
+            if depth == 0:
+                yield match.group(1).strip(), css[match.end():j]
+                break
+
+
+def _media_block(css, query):
+    return " ".join(body for _, body in _media_blocks(css, re.escape(query)))
+
+
+def test_wide_tables_scroll_sideways_on_a_phone_instead_of_widening_the_page():
+    css = stylesheet()
+    phone = " ".join(body for query, body in _media_blocks(css, r"\(max-width: *\d+px\)")
+                     if int(re.search(r"\d+", query).group()) >= 390)
+    assert re.search(r"table\.list[^{]*\{[^}]*overflow-x:\s*auto", phone)
+    assert "display:none" not in phone.replace(" ", "")       # no column is hidden from phone users
+
+
+def test_printing_a_case_leaves_out_navigation_and_forms_and_fits_the_diagram_to_the_page(staff):
+    css = _media_block(stylesheet(), "print")
+    hidden = css[:css.index("display:none")]
+    for part in ("header.top", "nav", "form", "button"):
+        assert part in hidden, part
+    assert re.search(r"svg\.diagram\s*\{[^}]*width:\s*100%", css)
+    case = workflow.start_case(staff["personal-mindef"], "S04.03.04.02", data=TICKET)
+    page = login("personal-mindef").get(f"/casos/{case.pk}/").content.decode()
+    assert 'class="card diagram-wrap"' in page and 'viewBox="0 0' in page
+
+
+def test_the_site_has_a_favicon(client, staff):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response["Content-Type"] == "image/x-icon"
+    assert response.content[:4] == b"\x00\x00\x01\x00"          # an ICO file
+    page = login("personal-mindef").get("/").content.decode()
+    link = re.search(r'<link rel="icon" href="([^"]+\.svg)"', page)
+    assert link
+    from django.contrib.staticfiles import finders
+    assert finders.find(link.group(1).split("/static/", 1)[1]).endswith("favicon.svg")
+
+
+# --- the catalogue ----------------------------------------------------------------------------
+
+def test_the_catalogue_names_each_process_once_and_lists_by_code(staff):
+    page = login("personal-mindef").get("/procedimientos/").content.decode()
+    headings = re.findall(r"<h2>(S04[.\d]*) ([^<]+)</h2>", page)
+    codes = [code for code, _ in headings]
+    assert len(codes) == len(set(codes)), headings
+    assert codes == sorted(codes)
+    names = dict(headings)
+    assert names["S04.03.01"] == "Gestión de la operatividad informática"
+    assert names["S04.04"] == "Gestión de ciberseguridad"
+    listed = re.findall(r"<strong>(S04\.\d\d\.\d\d\.\d\d)</strong>", page)
+    assert listed == sorted(listed) and len(listed) == 23
+
+
+def test_every_sheet_of_a_process_spells_it_the_same_and_the_unification_is_recorded():
+    by_code = {}
+    for sheet in load_catalog():
+        code, _, name = sheet.process.partition(" ")
+        assert sheet.code.startswith(code.replace(".00", "")[:len(code)]), (sheet.code, sheet.process)
+        by_code.setdefault(code, set()).add(name)
+    assert all(len(names) == 1 for names in by_code.values()), by_code
+    recorded = {s.code for s in load_catalog() for d in s.deviations if d.kind == "process-spelling"}
+    assert {"S04.03.01.05", "S04.04.00.01", "S04.04.00.03"} <= recorded

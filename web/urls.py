@@ -2,9 +2,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
+from .favicon import favicon
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("favicon.ico", favicon, name="favicon"),
     path("ingresar/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
     path("procedimientos/", views.catalogue, name="catalogue"),

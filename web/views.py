@@ -81,11 +81,25 @@ def inbox(request):
 
 @login_required
 def catalogue(request):
+    """The procedures grouped by their process code ("S04.03.01"), named once, in code order.
+    A sheet whose `process` lacks the code is placed by its own code (S04.03.01.02 -> S04.03.01)."""
+    import re
+
     mine = role_slugs(request.user)
     groups = {}
-    for s in procedures.sheets().values():
-        groups.setdefault(s.process or "Otros", []).append((s, procedures.can_start(mine, s)))
-    return render(request, "web/catalogue.html", {"groups": groups})
+    for s in sorted(procedures.sheets().values(), key=lambda s: s.code):
+        found = re.match(r"^(S\d+(?:\.\d+)+)\s*(.*)$", s.process)
+        if found:
+            code, name = found.group(1), found.group(2).strip()
+        else:
+            parts = s.code.split(".")
+            code = ".".join(parts[:3] if len(parts) > 3 and parts[2] != "00" else parts[:2])
+            name = s.process
+        group = groups.setdefault(code, {"code": code, "name": name, "items": []})
+        group["name"] = group["name"] or name
+        group["items"].append((s, procedures.can_start(mine, s)))
+    ordered = [groups[code] for code in sorted(groups, key=lambda c: [int(p) if p.isdigit() else p for p in c.split(".")])]
+    return render(request, "web/catalogue.html", {"groups": ordered})
 
 
 def _procedure_page(request, s, chosen=None, values=None, errors=None, status=200):

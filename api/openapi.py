@@ -67,6 +67,10 @@ OPENAPI = {
                     "decisions": {"type": "array", "items": {"type": "string"}},
                     "form": {"type": "object", "description": "JSON Schema de los datos a enviar"},
                     "due_at": {"type": "string", "format": "date-time"},
+                    "case_subject": {"type": "string", "description": "Asunto del caso"},
+                    "case_priority": {"type": "string", "enum": ["low", "medium", "high"]},
+                    "case_requester": {"type": "string", "description": "Nombre completo (o usuario) de quien inició el caso"},
+                    "case_requester_unit": {"type": ["string", "null"], "description": "Sigla de la unidad solicitante"},
                 },
             },
             "HistoryEntry": {
@@ -77,11 +81,35 @@ OPENAPI = {
                     "data": {"type": "object"}, "completed_at": {"type": "string", "format": "date-time"},
                 },
             },
+            "CaseSummary": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"}, "number": {"type": "string"}, "procedure": {"type": "string"},
+                    "status": {"type": "string", "enum": ["open", "completed", "cancelled", "withdrawn"]},
+                    "subject": {"type": "string"},
+                    "requester": {"type": "string", "description": "Nombre completo (o usuario) de quien inició el caso"},
+                    "unit": {"type": ["string", "null"], "description": "Sigla de la unidad solicitante"},
+                    "priority": {"type": "string", "enum": ["low", "medium", "high"]},
+                    "created_at": {"type": "string", "format": "date-time"},
+                },
+            },
+            "CaseList": {
+                "type": "object",
+                "properties": {
+                    "count": {"type": "integer", "description": "Casos que coinciden (todas las páginas)"},
+                    "page": {"type": "integer"}, "page_size": {"type": "integer", "const": 50},
+                    "next": {"type": ["integer", "null"]}, "previous": {"type": ["integer", "null"]},
+                    "results": {"type": "array", "items": {"$ref": "#/components/schemas/CaseSummary"}},
+                },
+            },
             "Case": {
                 "type": "object",
                 "properties": {
                     "id": {"type": "integer"}, "number": {"type": "string"}, "procedure": {"type": "string"},
-                    "version": {"type": "integer"}, "status": {"type": "string", "enum": ["open", "completed", "cancelled"]},
+                    "version": {"type": "integer"}, "status": {"type": "string", "enum": ["open", "completed", "cancelled", "withdrawn"]},
+                    "subject": {"type": "string"}, "priority": {"type": "string", "enum": ["low", "medium", "high"]},
+                    "requester": {"type": "string", "description": "Nombre completo (o usuario) de quien inició el caso"},
+                    "requester_unit": {"type": ["string", "null"], "description": "Sigla de la unidad solicitante"},
                     "history": {"type": "array", "items": {"$ref": "#/components/schemas/HistoryEntry"}},
                     "open_tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
                 },
@@ -109,6 +137,29 @@ OPENAPI = {
             }
         },
         "/api/cases": {
+            "get": {
+                "summary": "Buscar casos",
+                "description": ("Solo los casos que quien consulta puede ver, del más reciente al más antiguo, 50 por "
+                                "página. «q» busca palabras (todas deben estar) en el número, el asunto, el "
+                                "solicitante, la unidad y los datos de los formularios atendidos, sin distinguir "
+                                "tildes ni mayúsculas; una palabra puede ser el comienzo de otra. Los datos "
+                                "personales (DNI, teléfono) no se buscan. Un valor inválido responde 422 y nombra "
+                                "el parámetro en «errors»."),
+                "parameters": [
+                    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200}},
+                    {"name": "procedure", "in": "query", "schema": {"type": "string"}, "description": "Código del procedimiento"},
+                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["open", "completed", "cancelled", "withdrawn"]}},
+                    {"name": "requester", "in": "query", "schema": {"type": "string", "maxLength": 200},
+                     "description": "Palabras del usuario o del nombre de quien inició el caso"},
+                    {"name": "unit", "in": "query", "schema": {"type": "string"}, "description": "Código o sigla de la unidad solicitante"},
+                    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
+                     "description": "Iniciados desde este día (AAAA-MM-DD o DD/MM/AAAA, hora de Lima)"},
+                    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
+                     "description": "Iniciados hasta este día, inclusive"},
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                ],
+                "responses": _responses({"$ref": "#/components/schemas/CaseList"}, 401, 422),
+            },
             "post": {
                 "summary": "Iniciar un caso",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
@@ -139,6 +190,7 @@ OPENAPI = {
                 "parameters": [
                     {"name": "scope", "in": "query", "schema": {"type": "string", "enum": ["mine", "available"], "default": "mine"}},
                     {"name": "procedure", "in": "query", "schema": {"type": "string"}},
+                    {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Palabras del caso de la tarea (número, asunto, solicitante, unidad, datos)"},
                 ],
                 "responses": _responses({"type": "array", "items": {"$ref": "#/components/schemas/Task"}}, 401, 422),
             }

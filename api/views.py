@@ -7,7 +7,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from cases import access, procedures, workflow
+from cases import access, procedures, search, workflow
 from cases.models import Case
 from engine.export import sheet_detail
 from engine.forms import json_schema
@@ -79,6 +79,33 @@ def task_json(task, user) -> dict:
         # `user` fields list who may be named in them (oneOf), for an open task.
         "form": json_schema(view.fields, view.people if task.is_open else None),
         "due_at": task.due_at.isoformat(),
+        # What the task's case is about and for whom (joined by the task lists' own query).
+        "case_subject": task.case.subject,
+        "case_priority": task.case.priority,
+        "case_requester": access.display_name(task.case.started_by),
+        "case_requester_unit": _unit(task.case),
+    }
+
+
+def _unit(case) -> str | None:
+    return case.requester_unit.acronym if case.requester_unit_id else None
+
+
+API_PAGE_SIZE = 50
+
+
+def case_summary(case: Case) -> dict:
+    """A case in a list: what it is about, who asked and from which unit, how urgent."""
+    return {
+        "id": case.pk,
+        "number": case.number,
+        "procedure": case.procedure,
+        "status": case.status,
+        "subject": case.subject,
+        "requester": access.display_name(case.started_by),
+        "unit": _unit(case),
+        "priority": case.priority,
+        "created_at": case.created_at.isoformat(),
     }
 
 
@@ -103,7 +130,7 @@ def case_json(case: Case, user) -> dict:
         }
         for e in case.events.filter(kind="completed").select_related("user")
     ]
-    open_tasks = case.tasks.filter(status="open").select_related("case", "assignee").order_by("activity", "id")
+    open_tasks = case.tasks.filter(status="open").select_related(*workflow.LISTED_CASE, "assignee").order_by("activity", "id")
     return {
         "id": case.pk,
         "number": case.number,
@@ -111,6 +138,10 @@ def case_json(case: Case, user) -> dict:
         "version": case.version,
         "status": case.status,
         "started_by": case.started_by.username,
+        "subject": case.subject,
+        "priority": case.priority,
+        "requester": access.display_name(case.started_by),
+        "requester_unit": _unit(case),
         "created_at": case.created_at.isoformat(),
         "completed_at": case.completed_at.isoformat() if case.completed_at else None,
         "history": history,
@@ -162,8 +193,11 @@ def procedure_detail(request, code):
     return JsonResponse(detail)
 
 
-@api_view("POST")
+@api_view("GET", "POST")
 def case_create(request):
+    """GET: the cases the caller may see, searched and paged; POST: start a case."""
+    if request.method == "GET":
+        return _case_list(request)
     body = _body(request)
     if not body.get("procedure"):
         raise workflow.Invalid("Indique el procedimiento.", {"procedure": "obligatorio"})
@@ -171,6 +205,25 @@ def case_create(request):
                                subject=body.get("subject") or "", priority=body.get("priority"))
     data = case_json(case, request.user)
     return JsonResponse({k: data[k] for k in ("id", "number", "procedure", "version", "status", "open_tasks")}, status=201)
+
+
+def _case_list(request):
+    """GET /api/cases?q=&procedure=&status=&requester=&unit=&from=&to=&page= (50 a page)."""
+    try:
+        filters, _ = search.parse_filters(request.GET)
+        page = search.parse_page(request.GET.get("page"))
+    except search.BadFilter as exc:
+        raise workflow.Invalid(exc.detail, {exc.param: "inválido"}) from None
+    cases = search.search(request.user, filters)
+    count = cases.count()
+    start = (page - 1) * API_PAGE_SIZE
+    results = [case_summary(c) for c in cases[start:start + API_PAGE_SIZE]] if start < count else []
+    return JsonResponse({
+        "count": count, "page": page, "page_size": API_PAGE_SIZE,
+        "next": page + 1 if start + API_PAGE_SIZE < count else None,
+        "previous": page - 1 if page > 1 else None,
+        "results": results,
+    })
 
 
 @api_view("GET")
@@ -188,7 +241,8 @@ def case_cancel(request, case_id):
 @api_view("GET")
 def task_list(request):
     scope = request.GET.get("scope", "mine")
-    tasks = workflow.inbox(request.user, scope, request.GET.get("procedure"))
+    q = " ".join(str(request.GET.get("q", "")).split())[:search.MAX_QUERY_LENGTH]
+    tasks = workflow.inbox(request.user, scope, request.GET.get("procedure"), q=q)
     tasks = tasks[:500]
     return JsonResponse([task_json(t, request.user) for t in tasks], safe=False)
 

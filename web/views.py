@@ -1,15 +1,17 @@
 """Server-rendered pages. Thin: rules live in cases.workflow; this only reads forms and renders."""
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from cases import access, procedures, workflow
+from cases import access, export, procedures, search, workflow
 from cases.models import Case, Task
 from engine.diagram import render_svg
-from org.models import role_slugs
+from org.models import Unit, role_slugs
 
 
 def _sheet_or_404(code):
@@ -63,11 +65,16 @@ def inbox(request):
     if scope not in ("mine", "available"):
         scope = "mine"
     procedure = request.GET.get("procedure") or None
-    tasks = workflow.inbox(request.user, scope, procedure)
+    q = " ".join(request.GET.get("q", "").split())[:search.MAX_QUERY_LENGTH]
+    tasks = workflow.inbox(request.user, scope, procedure, q=q)
     page = Paginator(tasks, 50).get_page(request.GET.get("page"))
     context = {
         "scope": scope,
         "procedure": procedure,
+        "q": q,
+        # The filters, for the pager's links and the tabs.
+        "query": urlencode({k: v for k, v in (("scope", scope), ("procedure", procedure), ("q", q)) if v}),
+        "filters_only": urlencode({k: v for k, v in (("procedure", procedure), ("q", q)) if v}),
         "page": page,
         "sheets": procedures.sheets().values(),
         "counts": {
@@ -169,18 +176,39 @@ def case_start(request, code):
     return redirect("task", task_id=mine.pk) if mine else redirect("case", case_id=case.pk)
 
 
+def _list_filters(request):
+    """The case list's filters from the URL: (filters, bad values by parameter, only my requests?)."""
+    filters, errors = search.parse_filters(request.GET, strict=False)
+    return filters, errors, not request.GET.get("all")
+
+
 @login_required
 def case_list(request):
-    if request.GET.get("all"):
-        cases, show_all = access.visible_cases(request.user), True
-    else:
-        cases, show_all = Case.objects.filter(started_by=request.user), False
-    cases = cases.select_related("started_by").defer("state")
-    status = request.GET.get("status")
-    if status in Case.Status.values:
-        cases = cases.filter(status=status)
+    """My requests, or (all=1) every case I may see; searched and filtered by the URL's parameters."""
+    filters, errors, mine = _list_filters(request)
+    cases = search.search(request.user, filters, mine=mine)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
-    return render(request, "web/cases.html", {"page": page, "show_all": show_all, "status": status, "statuses": Case.Status.choices})
+    mine_query, all_query = urlencode(filters.params()), urlencode({"all": "1", **filters.params()})
+    return render(request, "web/cases.html", {
+        "page": page, "show_all": not mine, "filters": filters, "errors": errors,
+        "query": mine_query if mine else all_query, "mine_query": mine_query, "all_query": all_query,
+        "values": request.GET, "statuses": Case.Status.choices, "sheets": procedures.sheets().values(),
+        "units": Unit.objects.order_by("acronym"), "export_limit": export.EXPORT_LIMIT,
+    })
+
+
+@login_required
+@require_GET
+def case_export(request, fmt):
+    """The case list as it is filtered, every matching row (up to export.EXPORT_LIMIT), as a file."""
+    try:
+        filters, _ = search.parse_filters(request.GET)
+    except search.BadFilter as exc:
+        return HttpResponse(exc.detail, status=422, content_type="text/plain; charset=utf-8")
+    result = export.export(request.user, filters, fmt, mine=not request.GET.get("all"))
+    response = HttpResponse(result.content, content_type=result.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+    return response
 
 
 @login_required

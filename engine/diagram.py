@@ -8,7 +8,9 @@ from __future__ import annotations
 import textwrap
 from html import escape
 
-from .bpmn import LANE_HEADER, Graph, build_graph
+from .bpmn import LANE_HEADER, Graph, build_graph, lane_label_lines
+
+LANE_LINE_HEIGHT = 12
 from .organization import Organization
 from .sheets import Sheet
 
@@ -33,9 +35,13 @@ def render_svg(graph: Graph, current: set[int] = frozenset(), done: set[int] = f
         y, lane_h = graph.lane_bounds[slug]
         out.append(f'<rect x="0" y="{y:.0f}" width="{graph.width:.0f}" height="{lane_h:.0f}" class="lane"/>')
         out.append(f'<rect x="0" y="{y:.0f}" width="{LANE_HEADER}" height="{lane_h:.0f}" class="lane-head"><title>{escape(name)}</title></rect>')
-        cx, cy = LANE_HEADER / 2, y + lane_h / 2
-        label = escape(name if len(name) < lane_h / 6.5 else name[: int(lane_h / 6.5) - 1] + "…")
-        out.append(f'<text x="{cx:.0f}" y="{cy:.0f}" transform="rotate(-90 {cx:.0f} {cy:.0f})" class="lane-label">{label}</text>')
+        # The whole name, wrapped on up to LANE_LABEL_LINES vertical lines (the lane is tall enough).
+        lines = lane_label_lines(name, lane_h)
+        cy = y + lane_h / 2
+        for i, line in enumerate(lines):
+            cx = LANE_HEADER / 2 + (i - (len(lines) - 1) / 2) * LANE_LINE_HEIGHT + 3.5
+            out.append(f'<text x="{cx:.1f}" y="{cy:.0f}" transform="rotate(-90 {cx:.1f} {cy:.0f})" '
+                       f'class="lane-label">{escape(line)}</text>')
     for flow in graph.flows:
         points = " ".join(f"{x:.0f},{y:.0f}" for x, y in flow.waypoints)
         out.append(f'<polyline points="{points}" class="flow" marker-end="url(#arrow)"/>')

@@ -375,3 +375,72 @@ def test_every_sheet_of_a_process_spells_it_the_same_and_the_unification_is_reco
     assert all(len(names) == 1 for names in by_code.values()), by_code
     recorded = {s.code for s in load_catalog() for d in s.deviations if d.kind == "process-spelling"}
     assert {"S04.03.01.05", "S04.04.00.01", "S04.04.00.03"} <= recorded
+
+
+# --- the diagram ------------------------------------------------------------------------------
+
+def _segments(flow):
+    points = flow.waypoints
+    return list(zip(points, points[1:]))
+
+
+def _shared(a, b):
+    """Length two axis-parallel segments have in common."""
+    (ax1, ay1), (ax2, ay2) = a
+    (bx1, by1), (bx2, by2) = b
+    if ay1 == ay2 == by1 == by2:
+        return min(max(ax1, ax2), max(bx1, bx2)) - max(min(ax1, ax2), min(bx1, bx2))
+    if ax1 == ax2 == bx1 == bx2:
+        return min(max(ay1, ay2), max(by1, by2)) - max(min(ay1, ay2), min(by1, by2))
+    return 0
+
+
+def _graphs():
+    from engine.bpmn import build_graph
+
+    return [build_graph(sheet, ORG) for sheet in load_catalog()]
+
+
+def test_no_two_lines_of_a_diagram_run_on_top_of_each_other():
+    """S04.03.04.02 drew 10→11 and 13→14 on one vertical line; flows of one source or one target
+    may share their trunk, unrelated flows never."""
+    for graph in _graphs():
+        flows = graph.flows
+        for i, a in enumerate(flows):
+            for b in flows[i + 1:]:
+                if a.source == b.source or a.target == b.target:
+                    continue
+                for sa in _segments(a):
+                    for sb in _segments(b):
+                        assert _shared(sa, sb) <= 0.5, (graph.sheet.code, a.source, a.target, b.source, b.target)
+
+
+def test_no_line_of_a_diagram_runs_through_a_box():
+    for graph in _graphs():
+        for flow in graph.flows:
+            for (x1, y1), (x2, y2) in _segments(flow):
+                for node_id, node in graph.nodes.items():
+                    if node_id in (flow.source, flow.target):
+                        continue
+                    w, h = node.size
+                    across = (y1 == y2 and node.y < y1 < node.y + h and min(x1, x2) < node.x + w and max(x1, x2) > node.x) or \
+                             (x1 == x2 and node.x < x1 < node.x + w and min(y1, y2) < node.y + h and max(y1, y2) > node.y)
+                    assert not across, (graph.sheet.code, flow.source, flow.target, node_id)
+
+
+def test_lane_names_are_written_in_full():
+    from engine.bpmn import LANE_HEADER, LANE_LABEL_CHAR, LANE_LABEL_LINES, lane_label_lines
+    from engine.diagram import render_svg
+
+    for graph in _graphs():
+        svg = render_svg(graph)
+        drawn = re.findall(r'class="lane-label">([^<]*)</text>', svg)
+        assert "…" not in "".join(drawn), graph.sheet.code
+        for slug, name in graph.lanes:
+            _, height = graph.lane_bounds[slug]
+            lines = lane_label_lines(name, height)
+            assert " ".join(lines) == name and len(lines) <= LANE_LABEL_LINES, (graph.sheet.code, name)
+            assert max(len(line) for line in lines) * LANE_LABEL_CHAR < height
+        assert LANE_LABEL_LINES * 12 <= LANE_HEADER
+    longest = "Profesional técnico en administración de redes y comunicaciones de datos para la OGTIE"
+    assert any(longest == name for graph in _graphs() for _, name in graph.lanes)

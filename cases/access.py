@@ -16,6 +16,11 @@ or a unit's director, see it masked (Ley 29733: minimise personal data).
 
 Anyone who may not see a case or task is answered "not found" (404), never "forbidden": that the
 number exists is itself information.
+
+The case file (conversation and attachments): whoever sees a case sees its public comments and
+attachments and may add to them; internal notes and internal attachments are for the people who
+handle the case, so everyone who sees the case except its requester. An internal attachment is
+"not found" for the requester, like a case is for an outsider.
 """
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from org.models import role_slugs, unit_id_of
 
 from . import procedures
-from .models import Case, Event, Task, TaskOffer
+from .models import Attachment, Case, Event, Task, TaskOffer
 
 PERSONAL_TYPES = frozenset({"dni", "phone"})
 MASK = "••••••"
@@ -126,6 +131,37 @@ def case_for(user, case_id) -> Case:
     if case is None or not may_view(user, case):
         raise NotFound("No existe el caso.")
     return case
+
+
+# --- the case file -------------------------------------------------------------------------
+def is_requester(user, case: Case) -> bool:
+    return bool(user and user.is_authenticated and case.started_by_id == user.pk)
+
+
+def sees_internal(user, case: Case) -> bool:
+    """Internal notes and attachments: seen and written by whoever sees the case, except its requester."""
+    return not is_requester(user, case) and may_view(user, case)
+
+
+def attachment_for(user, attachment_id) -> Attachment:
+    """The attachment with its case, if the user may see it; otherwise NotFound."""
+    from .workflow import NotFound
+
+    try:
+        pk = int(attachment_id)
+    except (TypeError, ValueError):
+        pk = 0
+    attachment = Attachment.objects.filter(pk=pk).first() if 0 < pk < 2**63 else None
+    if attachment is None:
+        raise NotFound("No existe el adjunto.")
+    try:
+        case = case_for(user, attachment.case_id)
+    except NotFound:
+        raise NotFound("No existe el adjunto.") from None
+    if attachment.internal and not sees_internal(user, case):
+        raise NotFound("No existe el adjunto.")
+    attachment.case = case
+    return attachment
 
 
 # --- seeing and acting on tasks -------------------------------------------------------------

@@ -135,8 +135,14 @@ def _entry_key(s, start_key) -> str | None:
 
 def start_form(user, s, start_key: str | None):
     """The form the person starting a case fills at once (the first activity, when it is theirs),
-    or None when the first activity goes to someone else: then only a subject is asked."""
+    or None when the first activity goes to someone else: then only a subject is asked.
+
+    Also None when that form has a required `file` field: a file is uploaded to a case, so the case
+    must exist first; the person fills the activity on its task page, where the form takes files.
+    (Optional file fields are simply left out of data given at the start.)"""
     activity = s.activity(next(n for key, _, n in s.entry_points if key == (start_key or s.entry_points[0][0])))
+    if any(f.type == "file" and f.required for f in activity.form):
+        return None
     roles = set(activity.roles)
     if procedures.organization().everyone_role in roles or roles & procedures.requester_roles() & role_slugs(user):
         return activity
@@ -418,6 +424,9 @@ def _complete_once(task_id, user, data: dict | None, decision: str | None) -> Ca
         raise Conflict(f"La tarea ya fue atendida por {_display(task.completed_by)}.")
     view = describe(task, user)
     clean, errors = validate_submission(view.fields, data or {})
+    from .casefile import resolve_files  # `file` fields: attachments of this case
+
+    resolve_files(task.case_id, view.fields, clean, errors)
     if errors:
         first = next(iter(errors.values()))
         raise Invalid(first, errors)
@@ -503,18 +512,26 @@ def cancel_case(case_id, user, reason: str) -> Case:
     reason = (reason or "").strip()
     if not reason:
         raise Invalid("Indique el motivo de la anulación.", {"reason": "obligatorio"})
-    now = timezone.now()
     with transaction.atomic():
-        annulled = Case.objects.filter(pk=case.pk, status=Case.Status.OPEN).update(
-            status=Case.Status.CANCELLED, completed_at=now, updated_at=now, lock_version=F("lock_version") + 1)
-        if not annulled:
-            raise Conflict(f"El caso ya no está en curso ({case.get_status_display().lower()}).")
-        open_ids = list(case.tasks.filter(status=Task.Status.OPEN).values_list("pk", flat=True))
-        Task.objects.filter(pk__in=open_ids).update(status=Task.Status.CANCELLED, completed_at=now)
-        _withdraw(open_ids)
-        Event.objects.create(case=case, kind=Event.Kind.CANCELLED, user=user, note=reason[:300], created_at=now)
+        close_case(case, user, Case.Status.CANCELLED, Event.Kind.CANCELLED, reason)
     case.refresh_from_db()
     return case
+
+
+def close_case(case: Case, user, status, kind, reason: str) -> None:
+    """End an open case before its time (annulled, withdrawn): the case takes `status`, its open
+    tasks are cancelled and no longer offered, and an event of `kind` records who and why.
+    Call inside the caller's transaction, after every check; Conflict if it is no longer open."""
+    now = timezone.now()
+    closed = Case.objects.filter(pk=case.pk, status=Case.Status.OPEN).update(
+        status=status, completed_at=now, updated_at=now, lock_version=F("lock_version") + 1)
+    if not closed:
+        case.refresh_from_db(fields=["status"])
+        raise Conflict(f"El caso ya no está en curso ({case.get_status_display().lower()}).")
+    open_ids = list(case.tasks.filter(status=Task.Status.OPEN).values_list("pk", flat=True))
+    Task.objects.filter(pk__in=open_ids).update(status=Task.Status.CANCELLED, completed_at=now)
+    _withdraw(open_ids)
+    Event.objects.create(case=case, kind=kind, user=user, note=reason[:300], created_at=now)
 
 
 # --- inbox ----------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ _SCHEMA_TYPES = {
     "phone": {"type": "string", "format": "phone", "pattern": PATTERNS["phone"]},
     "extension": {"type": "string", "format": "extension", "pattern": PATTERNS["extension"]},
     "user": {"type": "string", "format": "username"},
+    "file": {"type": "integer", "format": "attachment-id"},
 }
 
 
@@ -241,6 +242,15 @@ def clean_value(f: FormField, value):
         if unknown:
             raise ValueError("opción no válida: " + ", ".join(map(str, unknown)))
         return values
+    if t == "file":
+        # The id of an attachment uploaded to the case first; that it exists and belongs to the
+        # case is checked where the database is (cases.casefile.resolve_files).
+        if isinstance(value, dict):
+            value = value.get("id")
+        text = str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+        if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**63:
+            raise ValueError("debe ser el número de un adjunto del caso (súbalo primero)")
+        return int(text)
     raise ValueError("tipo de campo desconocido")
 
 

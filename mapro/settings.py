@@ -132,3 +132,23 @@ STORAGES = {
     "attachments": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                     "OPTIONS": {"location": str(MAPRO_ATTACHMENTS_DIR), "base_url": None}},
 }
+if os.environ.get("MAPRO_ATTACHMENTS_S3_BUCKET"):
+    # An S3-compatible object store (AWS S3, MinIO, Ceph...) through django-storages, installed
+    # with the optional extra: pip install "mapro[s3]". Objects stay private: files are still
+    # served only by the access-checked view, never by a link to the bucket.
+    _s3 = {
+        "bucket_name": os.environ["MAPRO_ATTACHMENTS_S3_BUCKET"],
+        "endpoint_url": os.environ.get("MAPRO_ATTACHMENTS_S3_ENDPOINT"),
+        "region_name": os.environ.get("MAPRO_ATTACHMENTS_S3_REGION"),
+        "access_key": os.environ.get("MAPRO_ATTACHMENTS_S3_ACCESS_KEY"),
+        "secret_key": os.environ.get("MAPRO_ATTACHMENTS_S3_SECRET_KEY"),
+        "location": os.environ.get("MAPRO_ATTACHMENTS_S3_PREFIX", "mapro"),
+    }
+    STORAGES["attachments"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**{k: v for k, v in _s3.items() if v}, "default_acl": "private", "file_overwrite": False,
+                    "querystring_auth": True},
+    }
+
+# Largest attachment accepted, in megabytes (decimals allowed).
+MAPRO_ATTACHMENT_MAX_MB = float(os.environ.get("MAPRO_ATTACHMENT_MAX_MB", "20"))

@@ -7,11 +7,27 @@ import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("MAPRO_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _env_flag(name: str, default: bool = False) -> bool:
     return os.environ.get(name, "1" if default else "0").lower() in ("1", "true", "yes", "si", "sí")
+
+
+def _private_file(path: Path, content: str = "") -> None:
+    """Create `path` readable and writable by its owner only (0600), or tighten an existing file
+    that other users could read (installations made before this rule)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            try:
+                os.chmod(path, 0o600)
+            except OSError:
+                pass  # not ours to change (a shared, read-only deployment): leave it
+        return
+    with os.fdopen(fd, "w") as f:
+        f.write(content)
 
 
 def _secret_key() -> str:
@@ -19,7 +35,8 @@ def _secret_key() -> str:
         return os.environ["MAPRO_SECRET_KEY"]
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
+        _private_file(key_file, secrets.token_urlsafe(50))
+    _private_file(key_file)
     return key_file.read_text().strip()
 
 
@@ -54,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "org.middleware.IdleSessionMiddleware",
+    "org.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -85,6 +104,13 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the same mode.
+    _db_file = str(DATABASES["default"]["NAME"])
+    if _db_file not in ("", ":memory:") and not _db_file.startswith("file:"):
+        _private_file(Path(_db_file))
+        for _side in (Path(_db_file + "-wal"), Path(_db_file + "-shm")):
+            if _side.exists():
+                _private_file(_side)
     # Writers queue instead of failing: BEGIN IMMEDIATE takes the write lock up front.
     # WAL lets the inbox read while a task is being completed; synchronous=NORMAL is safe with
     # WAL (no corruption on power loss, at worst the last commits are lost) and drops the fsync
@@ -99,9 +125,39 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 
 AUTHENTICATION_BACKENDS = ["org.backends.DemoAwareBackend"]
+# Django's messages for these are translated (LANGUAGE_CODE es-pe); the organisation-name rule is ours.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "org.passwords.OrganisationNameValidator"},
 ]
+# Password guessing (org/signin.py): after this many failed sign-ins for one username within the
+# window, that username is refused for the lock time, even with the right password. One address
+# gets a larger allowance: many people share the ministry's outgoing address.
+MAPRO_SIGNIN_MAX_FAILURES = int(os.environ.get("MAPRO_SIGNIN_MAX_FAILURES", "5"))
+MAPRO_SIGNIN_IP_MAX_FAILURES = int(os.environ.get("MAPRO_SIGNIN_IP_MAX_FAILURES", "50"))
+MAPRO_SIGNIN_LOCK_MINUTES = int(os.environ.get("MAPRO_SIGNIN_LOCK_MINUTES", "15"))
+
+# Sessions end after this many minutes without a request (org.middleware.IdleSessionMiddleware
+# renews the session at most once a minute while it is in use).
+MAPRO_SESSION_IDLE_MINUTES = int(os.environ.get("MAPRO_SESSION_IDLE_MINUTES", "30"))
+SESSION_COOKIE_AGE = MAPRO_SESSION_IDLE_MINUTES * 60
+
+# HTTPS in production (MAPRO_HTTPS=1): redirect to HTTPS, Secure cookies, HSTS. With a TLS proxy in
+# front (MAPRO_BEHIND_PROXY=1) the proxy's X-Forwarded-Proto says whether the request was HTTPS
+# (and its X-Forwarded-For the client's address); set it only if the proxy overwrites both headers.
+MAPRO_HTTPS = _env_flag("MAPRO_HTTPS")
+MAPRO_BEHIND_PROXY = _env_flag("MAPRO_BEHIND_PROXY")
+if MAPRO_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("MAPRO_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_flag("MAPRO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_flag("MAPRO_HSTS_PRELOAD", True)
+if MAPRO_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "inbox"
 LOGOUT_REDIRECT_URL = "login"
@@ -121,6 +177,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MAPRO_TASK_DUE_DAYS = int(os.environ.get("MAPRO_TASK_DUE_DAYS", "3"))
 MAPRO_CATALOG_DIR = Path(os.environ.get("MAPRO_CATALOG_DIR", BASE_DIR / "catalog"))
 API_TOKEN_TTL_HOURS = int(os.environ.get("MAPRO_API_TOKEN_TTL_HOURS", "12"))
+# Live API tokens per user; issuing one more revokes the oldest.
+MAPRO_API_TOKENS_PER_USER = int(os.environ.get("MAPRO_API_TOKENS_PER_USER", "10"))
 
 # Uploaded files (case attachments) are kept outside the web root and served only by a view that
 # checks access first. MAPRO_ATTACHMENTS_S3_BUCKET switches to an S3-compatible store.

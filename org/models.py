@@ -87,3 +87,20 @@ def unit_id_of(user) -> int | None:
     if not hasattr(user, "_mapro_unit_id"):
         user._mapro_unit_id = Person.objects.filter(user=user).values_list("unit_id", flat=True).first()
     return user._mapro_unit_id
+
+
+class SignInFailure(models.Model):
+    """One failed sign-in (web, admin or API), by the username tried and the client's address.
+    Read by org.signin to refuse further attempts after too many; purged after a day."""
+
+    username = models.CharField("usuario intentado", max_length=150, db_index=True)
+    ip = models.GenericIPAddressField("dirección", null=True, blank=True, db_index=True)
+    at = models.DateTimeField("fecha", db_index=True)
+
+    class Meta:
+        verbose_name = "ingreso fallido"
+        verbose_name_plural = "ingresos fallidos"
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.username} desde {self.ip or '?'} ({self.at:%d/%m/%Y %H:%M})"

@@ -1,13 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from org.signin import SignInForm
+
 from . import views
 from .favicon import favicon
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("favicon.ico", favicon, name="favicon"),
-    path("ingresar/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("ingresar/", auth_views.LoginView.as_view(template_name="web/login.html", authentication_form=SignInForm),
+         name="login"),
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
     path("procedimientos/", views.catalogue, name="catalogue"),
     path("procedimientos/<str:code>/", views.procedure_detail, name="procedure"),

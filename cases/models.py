@@ -42,7 +42,7 @@ class Case(models.Model):
     updated_at = models.DateTimeField("actualizado", default=timezone.now)
     completed_at = models.DateTimeField("concluido", null=True, blank=True)
     state = models.TextField("estado del motor")
-    lock_version = models.PositiveIntegerField(default=0)
+    lock_version = models.PositiveIntegerField("versión de bloqueo", default=0)
 
     class Meta:
         verbose_name = "caso"
@@ -63,12 +63,12 @@ class CaseSearch(models.Model):
     SQLite an FTS5 table over these columns (kept in step by triggers), on PostgreSQL a generated
     tsvector column (Spanish stemming, accents removed) with a GIN index."""
 
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="search")
-    number = models.CharField(max_length=40)
-    subject = models.CharField(max_length=200, blank=True, default="")
-    requester = models.CharField(max_length=300, blank=True, default="")   # username and full name
-    unit = models.CharField(max_length=300, blank=True, default="")        # acronym and name
-    body = models.TextField(blank=True, default="")                        # form data, public comments
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="search", verbose_name="caso")
+    number = models.CharField("número", max_length=40)
+    subject = models.CharField("asunto", max_length=200, blank=True, default="")
+    requester = models.CharField("solicitante", max_length=300, blank=True, default="")   # username and full name
+    unit = models.CharField("unidad", max_length=300, blank=True, default="")             # acronym and name
+    body = models.TextField("texto", blank=True, default="")                              # form data, public comments
 
     class Meta:
         verbose_name = "documento de búsqueda"
@@ -78,11 +78,13 @@ class CaseSearch(models.Model):
 class CaseSequence(models.Model):
     """Per procedure and year, the last case number handed out."""
 
-    procedure = models.CharField(max_length=20)
-    year = models.PositiveIntegerField()
-    last = models.PositiveIntegerField(default=0)
+    procedure = models.CharField("procedimiento", max_length=20)
+    year = models.PositiveIntegerField("año")
+    last = models.PositiveIntegerField("último número", default=0)
 
     class Meta:
+        verbose_name = "numeración de casos"
+        verbose_name_plural = "numeraciones de casos"
         constraints = [models.UniqueConstraint(fields=["procedure", "year"], name="unique_case_sequence")]
 
 
@@ -92,9 +94,9 @@ class Task(models.Model):
         COMPLETED = "completed", "Atendida"
         CANCELLED = "cancelled", "Anulada"
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
-    procedure = models.CharField(max_length=20)
-    engine_id = models.CharField(max_length=36)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks", verbose_name="caso")
+    procedure = models.CharField("procedimiento", max_length=20)
+    engine_id = models.CharField("identificador en el motor", max_length=36)
     activity = models.PositiveIntegerField("actividad")
     waiting = models.BooleanField("espera a un tercero", default=False)
     name = models.CharField("nombre", max_length=300)
@@ -149,15 +151,18 @@ class TaskOffer(models.Model):
     Rows exist only while the task is open and nobody holds it, so the "available" inbox reads
     a small table in due-date order through one index instead of filtering every task."""
 
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="offers")
-    role = models.CharField(max_length=60)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="offers", verbose_name="tarea")
+    role = models.CharField("rol", max_length=60)
     # As Task.unit. No index of its own: "unit IS NULL" matches nearly every offer, and SQLite would
     # pick such an index over the covering offer_inbox_unit.
-    unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False)
-    procedure = models.CharField(max_length=20)
-    due_at = models.DateTimeField()
+    unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False,
+                             verbose_name="solo para la unidad")
+    procedure = models.CharField("procedimiento", max_length=20)
+    due_at = models.DateTimeField("vence")
 
     class Meta:
+        verbose_name = "oferta de tarea"
+        verbose_name_plural = "ofertas de tareas"
         # Covers the "available" inbox query: no table row is read until the page's tasks are fetched.
         indexes = [models.Index(fields=["role", "due_at", "task", "unit"], name="offer_inbox_unit")]
         constraints = [models.UniqueConstraint(fields=["task", "role"], name="unique_task_offer")]
@@ -174,19 +179,21 @@ class Event(models.Model):
         WITHDRAWN = "withdrawn", "Solicitud desistida"
         FINISHED = "finished", "Fin del procedimiento"
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
-    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    activity = models.PositiveIntegerField(null=True, blank=True)
-    name = models.CharField(max_length=300, blank=True)
-    role = models.CharField(max_length=60, blank=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    decision = models.CharField(max_length=120, blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    note = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name="caso")
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="events", verbose_name="tarea")
+    kind = models.CharField("tipo", max_length=12, choices=Kind.choices)
+    activity = models.PositiveIntegerField("actividad", null=True, blank=True)
+    name = models.CharField("nombre", max_length=300, blank=True)
+    role = models.CharField("rol", max_length=60, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="usuario")
+    decision = models.CharField("decisión", max_length=120, blank=True)
+    data = models.JSONField("datos registrados", default=dict, blank=True)
+    note = models.CharField("nota", max_length=300, blank=True)
+    created_at = models.DateTimeField("fecha", default=timezone.now)
 
     class Meta:
+        verbose_name = "evento del historial"
+        verbose_name_plural = "historial de los casos"
         ordering = ["created_at", "id"]
 
 
@@ -213,7 +220,7 @@ class Comment(models.Model):
     """A message in the case's conversation. Internal notes are for the people handling the case;
     the requester never sees them."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="comments")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="comments", verbose_name="caso")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="autor")
     body = models.TextField("mensaje")
     internal = models.BooleanField("nota interna", default=False)
@@ -234,8 +241,8 @@ def attachment_path(instance, filename):
 class Attachment(models.Model):
     """A file added to a case, either on its own or as the value of a `file` field of an activity."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
-    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments", verbose_name="caso")
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="tarea")
     field_key = models.CharField("campo", max_length=60, blank=True, default="")
     file = models.FileField("archivo", upload_to=attachment_path, storage=attachments_storage, max_length=200)
     name = models.CharField("nombre", max_length=200)

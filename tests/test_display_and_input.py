@@ -444,3 +444,45 @@ def test_lane_names_are_written_in_full():
         assert LANE_LABEL_LINES * 12 <= LANE_HEADER
     longest = "Profesional técnico en administración de redes y comunicaciones de datos para la OGTIE"
     assert any(longest == name for graph in _graphs() for _, name in graph.lanes)
+
+
+# --- the administration -----------------------------------------------------------------------
+
+@pytest.fixture
+def admin_client(staff):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_superuser("admin", "admin@mindef.gob.pe", "clave-segura-123")
+    return login("admin")
+
+
+def test_the_administration_is_in_spanish(admin_client):
+    page = admin_client.get("/admin/").content.decode()
+    assert "Administración de Django" not in page and "Django administration" not in page
+    assert "Administración de mapro" in page
+    for name in ("Historial de los casos", "Tareas", "Casos", "Unidades de organización", "Programaciones"):
+        assert name in page, name
+
+
+def test_history_and_engine_state_cannot_be_edited_in_the_administration(admin_client, staff):
+    from cases.models import Attachment, Comment, Event, Task
+
+    case = workflow.start_case(staff["personal-mindef"], "S04.03.04.02", data=TICKET)
+    event = case.events.first()
+    task = case.tasks.first()
+    comment = Comment.objects.create(case=case, author=staff["personal-mindef"], body="¿Hay novedades?")
+    for model, obj in ((Event, event), (Task, task), (Comment, comment), (Attachment, None)):
+        base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        assert admin_client.get(base).status_code == 200, base
+        assert admin_client.get(base + "add/").status_code == 403, base
+        if obj is not None:
+            view = admin_client.get(f"{base}{obj.pk}/change/")
+            assert view.status_code == 200 and 'type="submit"' not in view.content.decode().split('id="content-main"')[1]
+            assert admin_client.post(f"{base}{obj.pk}/change/", {}).status_code == 403
+            assert admin_client.post(f"{base}{obj.pk}/delete/", {"post": "yes"}).status_code == 403
+            assert model.objects.filter(pk=obj.pk).exists()
+
+    page = admin_client.get(f"/admin/cases/case/{case.pk}/change/").content.decode()
+    assert 'name="status"' not in page and 'name="lock_version"' not in page and 'name="state"' not in page
+    assert admin_client.get("/admin/cases/case/add/").status_code == 403
+    assert admin_client.post(f"/admin/cases/case/{case.pk}/delete/", {"post": "yes"}).status_code == 403

@@ -3,33 +3,83 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 
 def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def password_mark(user) -> str:
+    """A keyed fingerprint of the user's password hash: it changes whenever the password does (set
+    anywhere: the admin, `changepassword`, a reset), so a token issued before stops working without
+    any signal having to fire. Deactivating the user ends the tokens too (see `valid`)."""
+    return salted_hmac("mapro.api.ApiToken.password_mark", user.password, algorithm="sha256").hexdigest()
+
+
+# Writing last_used_at on every request would turn each API read into a write; once a minute is
+# enough to tell an owner which tokens are still in use.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
 class ApiToken(models.Model):
-    """A bearer token; only its SHA-256 is stored."""
+    """A bearer token; only its SHA-256 is stored, never the secret itself."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    # password_mark(user) when issued; a token whose mark no longer matches is dead.
+    password_mark = models.CharField(max_length=64, default="")
+
+    class Meta:
+        verbose_name = "token de la API"
+        verbose_name_plural = "tokens de la API"
 
     @classmethod
     def issue(cls, user) -> str:
+        """A new token for the user. Expired tokens and tokens from an older password are dropped;
+        beyond MAPRO_API_TOKENS_PER_USER live tokens, the oldest are revoked."""
         key = secrets.token_urlsafe(32)
         now = timezone.now()
-        cls.objects.create(user=user, digest=_digest(key), created_at=now,
-                           expires_at=now + timedelta(hours=settings.API_TOKEN_TTL_HOURS))
+        mark = password_mark(user)
+        with transaction.atomic():
+            cls.objects.filter(user=user).filter(Q(expires_at__lte=now) | ~Q(password_mark=mark)).delete()
+            cls.objects.create(user=user, digest=_digest(key), created_at=now, password_mark=mark,
+                               expires_at=now + timedelta(hours=settings.API_TOKEN_TTL_HOURS))
+            surplus = list(cls.objects.filter(user=user).order_by("-created_at", "-id")
+                           .values_list("pk", flat=True)[settings.MAPRO_API_TOKENS_PER_USER:])
+            if surplus:
+                cls.objects.filter(pk__in=surplus).delete()
         return key
 
     @classmethod
+    def valid(cls, key: str):
+        """The live token for this secret, with its user loaded; None if unknown, expired, issued
+        before the user's last password change, or the user is inactive."""
+        now = timezone.now()
+        token = cls.objects.select_related("user").filter(digest=_digest(key), expires_at__gt=now).first()
+        if token is None or not token.user.is_active:
+            return None
+        if not constant_time_compare(token.password_mark, password_mark(token.user)):
+            token.delete()  # the password changed: this token can never be valid again
+            return None
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+            token.last_used_at = now
+            cls.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token
+
+    @classmethod
     def user_for(cls, key: str):
-        token = cls.objects.select_related("user").filter(digest=_digest(key), expires_at__gt=timezone.now()).first()
-        if token and token.user.is_active:
-            return token.user
-        return None
+        token = cls.valid(key)
+        return token.user if token else None
+
+    @classmethod
+    def live_for(cls, user):
+        """The user's tokens that still work, newest first."""
+        return cls.objects.filter(user=user, expires_at__gt=timezone.now(),
+                                  password_mark=password_mark(user)).order_by("-created_at", "-id")

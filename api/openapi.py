@@ -3,12 +3,17 @@
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
 
+_TEXTS = {400: "Solicitud inválida", 401: "No autenticado", 403: "No corresponde a sus roles",
+          404: "No existe", 409: "Conflicto (ya atendida o tomada por otra persona)", 413: "Cuerpo demasiado grande",
+          422: "Datos o decisión inválidos (errors nombra el campo)",
+          429: "Demasiados intentos fallidos para ese usuario o dirección (Retry-After dice cuántos segundos esperar)",
+          500: "Error del sistema"}
+
+
 def _responses(ok_schema, *codes, ok="200"):
     responses = {ok: {"description": "Correcto", "content": {"application/json": {"schema": ok_schema}}}}
-    texts = {400: "Solicitud inválida", 401: "No autenticado", 403: "No corresponde a sus roles",
-             404: "No existe", 409: "Conflicto (ya atendida o tomada por otra persona)", 422: "Datos o decisión inválidos"}
     for code in codes:
-        responses[str(code)] = {"description": texts[code], "content": {"application/json": {"schema": _ERROR}}}
+        responses[str(code)] = {"description": _TEXTS[code], "content": {"application/json": {"schema": _ERROR}}}
     return responses
 
 
@@ -21,7 +26,19 @@ OPENAPI = {
     "info": {
         "title": "mapro API",
         "version": "1.0",
-        "description": "Procedimientos del MAPRO S04 como casos: catálogo, casos, bandeja de tareas.",
+        "description": (
+            "Procedimientos del MAPRO S04 como casos: catálogo, casos, bandeja de tareas.\n\n"
+            "Tokens: POST /api/auth/token da un token Bearer que vence a las MAPRO_API_TOKEN_TTL_HOURS horas; "
+            "se guarda solo su SHA-256. Deja de valer al cambiar la contraseña, al desactivarse la cuenta y con "
+            "POST /api/auth/logout; su dueño los lista (GET /api/auth/tokens) y revoca (DELETE /api/auth/tokens/{id}). "
+            "Cada persona tiene como máximo MAPRO_API_TOKENS_PER_USER (10) vigentes: uno más revoca el más antiguo. "
+            "Tras 5 intentos fallidos en 15 minutos para un usuario (en la web o la API), se rechazan sus intentos "
+            "durante 15 minutos con 429, aun con la contraseña correcta.\n\n"
+            "Errores: siempre JSON {error, detail} con detail en español, también 404 de direcciones inexistentes, "
+            "405 (método no admitido, con Allow), 413 y 500. Los cuerpos deben ser un objeto JSON: sin NaN ni "
+            "Infinity, sin caracteres NUL ni sustitutos UTF-16 sueltos, con a lo sumo 16 niveles de anidación, y "
+            "texto en username, password, procedure, start, subject, priority, reason, assignee y decision; si no, 422."
+        ),
     },
     "servers": [{"url": "/"}],
     "security": [{"bearer": []}],
@@ -35,6 +52,15 @@ OPENAPI = {
                     "error": {"type": "string"},
                     "detail": {"type": "string", "description": "Mensaje en español"},
                     "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            },
+            "Token": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"}, "created_at": {"type": "string", "format": "date-time"},
+                    "expires_at": {"type": "string", "format": "date-time"},
+                    "last_used_at": {"type": ["string", "null"], "format": "date-time", "description": "Al minuto"},
+                    "current": {"type": "boolean", "description": "Es el token de esta llamada"},
                 },
             },
             "Role": {"type": "object", "properties": {"slug": {"type": "string"}, "name": {"type": "string"}, "unit": {"type": "string"}}},
@@ -124,7 +150,29 @@ OPENAPI = {
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["username", "password"],
                     "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}}}},
-                "responses": _responses({"type": "object", "properties": {"token": {"type": "string"}}}, 400, 401),
+                "responses": _responses({"type": "object", "properties": {"token": {"type": "string"}}}, 401, 422, 429),
+            }
+        },
+        "/api/auth/logout": {
+            "post": {
+                "summary": "Cerrar sesión: revoca el token con el que se llama",
+                "responses": {"204": {"description": "Token revocado"},
+                              "401": {"description": _TEXTS[401], "content": {"application/json": {"schema": _ERROR}}}},
+            }
+        },
+        "/api/auth/tokens": {
+            "get": {
+                "summary": "Mis tokens vigentes (nunca el secreto)",
+                "responses": _responses({"type": "array", "items": {"$ref": "#/components/schemas/Token"}}, 401),
+            }
+        },
+        "/api/auth/tokens/{id}": {
+            "delete": {
+                "summary": "Revocar uno de mis tokens",
+                "parameters": [_id("id")],
+                "responses": {"204": {"description": "Token revocado"},
+                              **{str(c): {"description": _TEXTS[c], "content": {"application/json": {"schema": _ERROR}}}
+                                 for c in (401, 404)}},
             }
         },
         "/api/roles": {"get": {"summary": "Roles del manual", "responses": _responses({"type": "array", "items": {"$ref": "#/components/schemas/Role"}}, 401)}},
@@ -219,3 +267,23 @@ OPENAPI = {
         "/api/openapi.json": {"get": {"summary": "Esta descripción", "security": [], "responses": {"200": {"description": "OpenAPI"}}}},
     },
 }
+
+
+def _common_errors(paths: dict) -> None:
+    """Answers every operation can give: 500; 413 and 422 wherever a body or query is read (the body
+    and query checks of api.views run before the view)."""
+    for path in paths.values():
+        for operation in path.values():
+            if operation.get("responses", {}).get("200", {}).get("description") == "OpenAPI":
+                continue
+            extra = [500]
+            if "requestBody" in operation:
+                extra += [413, 422]
+            if any(p.get("in") == "query" for p in operation.get("parameters", [])):
+                extra += [422]
+            for code in extra:
+                operation["responses"].setdefault(
+                    str(code), {"description": _TEXTS[code], "content": {"application/json": {"schema": _ERROR}}})
+
+
+_common_errors(OPENAPI["paths"])

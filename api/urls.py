@@ -4,6 +4,9 @@ from . import views
 
 urlpatterns = [
     path("auth/token", views.token, name="api-token"),
+    path("auth/logout", views.token_logout, name="api-logout"),
+    path("auth/tokens", views.token_list, name="api-tokens"),
+    path("auth/tokens/<int:token_id>", views.token_revoke, name="api-token-revoke"),
     path("roles", views.roles, name="api-roles"),
     path("procedures", views.procedure_list, name="api-procedures"),
     path("procedures/<str:code>", views.procedure_detail, name="api-procedure"),

@@ -2,15 +2,18 @@
 import json
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth import authenticate
-from django.http import JsonResponse
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
 
 from cases import access, procedures, search, workflow
 from cases.models import Case
 from engine.export import sheet_detail
 from engine.forms import json_schema
+from org import signin
 from org.models import Role, role_slugs
 
 from .models import ApiToken
@@ -24,37 +27,123 @@ def error(status: int, code: str, detail: str, errors: dict | None = None) -> Js
     return JsonResponse(body, status=status)
 
 
+class TooLarge(workflow.WorkflowError):
+    status, code = 413, "demasiado_grande"
+
+
+# Body keys that are text wherever the API takes them; anything else there (a list, an object, a
+# number) is refused here, once, instead of in each view (`decision: ["Sí"]` used to pass).
+TEXT_KEYS = frozenset({"username", "password", "procedure", "start", "subject", "priority", "reason",
+                       "assignee", "decision"})
+# Form data is an object of scalars and lists of scalars; nothing the API takes is deeper than this.
+MAX_DEPTH = 16
+
+
+def _unstorable(text: str) -> bool:
+    """NUL (PostgreSQL refuses it in text) or a lone surrogate (not UTF-8: breaks every page that
+    later shows it)."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _refuse_constant(name):
+    raise workflow.Invalid(f"{name} no es un número JSON válido; envíe un número finito o texto.")
+
+
+def _check_tree(body) -> None:
+    """Refuse characters the database cannot store and nesting deeper than MAX_DEPTH, naming the
+    field (`data.detalle`, `data.equipos[2]`). Iterative: the depth is what is being checked."""
+    stack = [(body, "", 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise workflow.Invalid("El cuerpo de la solicitud anida demasiados niveles.", {where or "cuerpo": "demasiado anidado"})
+        if isinstance(value, str):
+            if _unstorable(value):
+                raise workflow.Invalid(f"«{where}» contiene caracteres no permitidos (NUL o sustitutos UTF-16 sueltos).",
+                                       {where: "caracteres no permitidos"})
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                name = f"{where}.{key}" if where else key
+                if _unstorable(key):
+                    raise workflow.Invalid("Un nombre de campo contiene caracteres no permitidos.",
+                                           {(where or "cuerpo"): "nombre de campo no permitido"})
+                stack.append((item, name, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{where}[{i}]", depth + 1) for i, item in enumerate(value))
+
+
 def _body(request) -> dict:
-    if not request.body:
+    """The request's JSON object, checked once for every view: valid UTF-8 JSON, an object, no NaN
+    or Infinity, no NUL or lone surrogates, not absurdly nested, text where the API expects text."""
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise TooLarge(f"El cuerpo de la solicitud supera el máximo de "
+                       f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024} KB.") from None
+    if not raw:
         return {}
     try:
-        body = json.loads(request.body)
+        body = json.loads(raw, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise workflow.Invalid("El cuerpo de la solicitud anida demasiados niveles.", {"cuerpo": "demasiado anidado"}) from None
     except (ValueError, UnicodeDecodeError):
         raise workflow.Invalid("El cuerpo de la solicitud no es JSON válido.") from None
     if not isinstance(body, dict):
         raise workflow.Invalid("El cuerpo de la solicitud debe ser un objeto JSON.")
+    _check_tree(body)
+    for key in TEXT_KEYS & body.keys():
+        if body[key] is not None and not isinstance(body[key], str):
+            raise workflow.Invalid(f"«{key}» debe ser texto.", {key: "debe ser texto"})
     return body
 
 
+def _check_query(request) -> None:
+    """Query parameters reach database filters: refuse NUL and other unstorable text up front."""
+    for key, values in request.GET.lists():
+        if _unstorable(key) or any(_unstorable(v) for v in values):
+            raise workflow.Invalid(f"El parámetro «{key}» contiene caracteres no permitidos.",
+                                   {key: "caracteres no permitidos"})
+
+
+def _bearer(request):
+    """The ApiToken named by `Authorization: Bearer <token>`, if valid."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    return ApiToken.valid(key.strip()) if scheme.lower() == "bearer" and key.strip() else None
+
+
 def api_view(*methods, auth=True):
-    """JSON errors in Spanish, bearer-token authentication, no CSRF (tokens are not cookies)."""
+    """JSON errors in Spanish (405 included), bearer-token authentication, no CSRF (tokens are not
+    cookies). 404 for unknown paths and 500 come from mapro.handlers, also as JSON under /api/."""
+    allowed = ", ".join(methods)
 
     def decorate(view):
         @csrf_exempt
-        @require_http_methods(list(methods))
         @wraps(view)
         def wrapper(request, *args, **kwargs):
+            if request.method not in methods:
+                response = error(405, "metodo_no_permitido",
+                                 f"El método {request.method} no se admite aquí; use {allowed}.")
+                response["Allow"] = allowed
+                return response
             if auth:
-                header = request.headers.get("Authorization", "")
-                scheme, _, key = header.partition(" ")
-                user = ApiToken.user_for(key.strip()) if scheme.lower() == "bearer" and key else None
-                if user is None:
+                token = _bearer(request)
+                if token is None:
                     return error(401, "no_autenticado", "Falta un token válido: Authorization: Bearer <token>.")
-                request.user = user
+                request.user, request.api_token = token.user, token
             try:
+                _check_query(request)
                 return view(request, *args, **kwargs)
             except workflow.WorkflowError as exc:
                 return error(exc.status, exc.code, exc.detail, exc.errors)
+            except RequestDataTooBig:  # a view that reads request.POST or FILES itself
+                return error(413, "demasiado_grande", "El cuerpo de la solicitud es demasiado grande.")
 
         return wrapper
 
@@ -152,10 +241,46 @@ def case_json(case: Case, user) -> dict:
 @api_view("POST", auth=False)
 def token(request):
     body = _body(request)
-    user = authenticate(request, username=body.get("username", ""), password=body.get("password", ""))
+    user = authenticate(request, username=body.get("username") or "", password=body.get("password") or "")
     if user is None:
+        until = getattr(request, "mapro_signin_locked", None)
+        if until:  # too many failures for this username or address (org.signin)
+            response = error(429, "demasiados_intentos", signin.locked_message())
+            response["Retry-After"] = str(max(1, int((until - timezone.now()).total_seconds()) + 1))
+            return response
         return error(401, "credenciales_invalidas", "Usuario o contraseña incorrectos.")
     return JsonResponse({"token": ApiToken.issue(user)})
+
+
+def token_json(token, current) -> dict:
+    return {
+        "id": token.pk,
+        "created_at": token.created_at.isoformat(),
+        "expires_at": token.expires_at.isoformat(),
+        "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
+        "current": token.pk == current.pk,
+    }
+
+
+@api_view("POST")
+def token_logout(request):
+    """Revoke the token this request came with."""
+    request.api_token.delete()
+    return HttpResponse(status=204)
+
+
+@api_view("GET")
+def token_list(request):
+    """The caller's tokens that still work (never their secrets)."""
+    return JsonResponse([token_json(t, request.api_token) for t in ApiToken.live_for(request.user)], safe=False)
+
+
+@api_view("DELETE")
+def token_revoke(request, token_id):
+    deleted, _ = ApiToken.objects.filter(pk=token_id, user=request.user).delete()
+    if not deleted:  # someone else's token is "not found" too: its number is nobody's business
+        return error(404, "no_encontrado", f"No existe el token {token_id} entre los suyos.")
+    return HttpResponse(status=204)
 
 
 @api_view("GET")

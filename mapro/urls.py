@@ -7,3 +7,8 @@ urlpatterns = [
     path("programacion/", include("schedules.urls")),
     path("", include("web.urls")),
 ]
+
+handler400 = "mapro.handlers.bad_request"
+handler403 = "mapro.handlers.permission_denied"
+handler404 = "mapro.handlers.page_not_found"
+handler500 = "mapro.handlers.server_error"

@@ -4,7 +4,7 @@ from django.db import connection, models
 
 
 class Unit(models.Model):
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField("clave", unique=True)
     acronym = models.CharField("sigla", max_length=60)
     name = models.CharField("nombre", max_length=200)
 
@@ -18,7 +18,7 @@ class Unit(models.Model):
 
 
 class Role(models.Model):
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField("clave", unique=True)
     name = models.CharField("nombre", max_length=200)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="roles", verbose_name="unidad")
     # The requesting unit's people do these activities for their own cases.
@@ -38,7 +38,7 @@ class Role(models.Model):
 class Person(models.Model):
     """What the ministry knows of a user beyond Django's account: unit and demo flag."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person", verbose_name="usuario")
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="unidad")
     is_demo = models.BooleanField("usuario de demostración", default=False)
 

@@ -28,13 +28,14 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 class ApiToken(models.Model):
     """A bearer token; only its SHA-256 is stored, never the secret itself."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
+                             verbose_name="usuario")
+    digest = models.CharField("huella SHA-256", max_length=64, unique=True)
+    created_at = models.DateTimeField("emitido", default=timezone.now)
+    expires_at = models.DateTimeField("vence")
+    last_used_at = models.DateTimeField("último uso", null=True, blank=True)
     # password_mark(user) when issued; a token whose mark no longer matches is dead.
-    password_mark = models.CharField(max_length=64, default="")
+    password_mark = models.CharField("marca de la contraseña", max_length=64, default="")
 
     class Meta:
         verbose_name = "token de la API"

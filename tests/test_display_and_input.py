@@ -464,6 +464,24 @@ def test_the_administration_is_in_spanish(admin_client):
         assert name in page, name
 
 
+# Field names whose Spanish is the same word.
+SAME_IN_SPANISH = {("cases.Task", "roles")}
+
+
+def test_every_model_and_field_has_a_spanish_name():
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if model._meta.app_label not in ("org", "cases", "schedules", "api"):
+            continue
+        label = model._meta.label
+        assert model._meta.verbose_name.replace(" ", "") != model._meta.object_name.lower(), label
+        for f in model._meta.get_fields():
+            if f.auto_created or not hasattr(f, "verbose_name") or (label, f.name) in SAME_IN_SPANISH:
+                continue
+            assert f.verbose_name != f.name.replace("_", " "), (label, f.name)
+
+
 def test_history_and_engine_state_cannot_be_edited_in_the_administration(admin_client, staff):
     from cases.models import Attachment, Comment, Event, Task
 

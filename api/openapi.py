@@ -138,6 +138,35 @@ OPENAPI = {
                     "requester_unit": {"type": ["string", "null"], "description": "Sigla de la unidad solicitante"},
                     "history": {"type": "array", "items": {"$ref": "#/components/schemas/HistoryEntry"}},
                     "open_tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
+                    "comments": {"type": "array", "items": {"$ref": "#/components/schemas/Comment"},
+                                 "description": "La conversación, la más antigua primero; las notas internas solo para quienes atienden el caso"},
+                    "attachments": {"type": "array", "items": {"$ref": "#/components/schemas/Attachment"},
+                                    "description": "Los adjuntos; los internos solo para quienes atienden el caso"},
+                },
+            },
+            "Comment": {
+                "type": "object",
+                "required": ["id", "body", "internal", "author", "created_at"],
+                "properties": {
+                    "id": {"type": "integer"}, "body": {"type": "string", "maxLength": 5000},
+                    "internal": {"type": "boolean", "description": "Nota interna: el solicitante no la ve"},
+                    "author": {"type": "string", "description": "Usuario que la escribió"},
+                    "created_at": {"type": "string", "format": "date-time"},
+                },
+            },
+            "Attachment": {
+                "type": "object",
+                "required": ["id", "name", "size", "content_type", "url"],
+                "properties": {
+                    "id": {"type": "integer", "description": "Lo que se envía como valor de un campo `file` (format attachment-id)"},
+                    "name": {"type": "string", "description": "Nombre original del archivo"},
+                    "size": {"type": "integer", "description": "Bytes"},
+                    "content_type": {"type": "string", "description": "Tipo reconocido por el contenido, no por el nombre"},
+                    "url": {"type": "string", "description": "GET con el mismo token: /api/attachments/{id}"},
+                    "sha256": {"type": "string"}, "internal": {"type": "boolean"}, "uploaded_by": {"type": "string"},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "task": {"type": ["integer", "null"], "description": "La tarea cuyo formulario lo adjuntó"},
+                    "field": {"type": ["string", "null"], "description": "El campo `file` de ese formulario"},
                 },
             },
         },
@@ -232,6 +261,66 @@ OPENAPI = {
                 "responses": _responses({"$ref": "#/components/schemas/Case"}, 401, 403, 404, 409, 422),
             }
         },
+        "/api/cases/{id}/comments": {
+            "get": {
+                "summary": "La conversación del caso (sin notas internas para el solicitante)",
+                "parameters": [_id("id")],
+                "responses": _responses({"type": "array", "items": {"$ref": "#/components/schemas/Comment"}}, 401, 404),
+            },
+            "post": {
+                "summary": "Comentar el caso, o escribir una nota interna (no el solicitante)",
+                "description": "Quien ve el caso puede comentarlo. `internal: true` es una nota que el solicitante no ve; "
+                               "el solicitante no puede escribirlas (403). Máximo 5000 caracteres.",
+                "parameters": [_id("id")],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["body"],
+                    "properties": {"body": {"type": "string", "maxLength": 5000}, "internal": {"type": "boolean", "default": False}}}}}},
+                "responses": _responses({"$ref": "#/components/schemas/Comment"}, 401, 403, 404, 422, ok="201"),
+            },
+        },
+        "/api/cases/{id}/attachments": {
+            "get": {
+                "summary": "Los adjuntos del caso (sin los internos para el solicitante)",
+                "parameters": [_id("id")],
+                "responses": _responses({"type": "array", "items": {"$ref": "#/components/schemas/Attachment"}}, 401, 404),
+            },
+            "post": {
+                "summary": "Adjuntar un archivo al caso",
+                "description": "multipart/form-data con el archivo en el campo `file` (y `internal=true` para un adjunto que el "
+                               "solicitante no ve). El tipo se reconoce por el contenido: PDF, PNG, JPEG, DOCX, XLSX, ODT, ODS, "
+                               "texto o CSV, correo (.eml); otro tipo (p. ej. un .exe renombrado) es 422. Tamaño máximo: "
+                               "MAPRO_ATTACHMENT_MAX_MB (20 MB por defecto), 413 si lo supera. Para un campo `file` de un "
+                               "formulario, suba primero el archivo y envíe su `id` como valor en /api/tasks/{id}/complete.",
+                "parameters": [_id("id")],
+                "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}, "internal": {"type": "boolean", "default": False}}}}}},
+                "responses": {**_responses({"$ref": "#/components/schemas/Attachment"}, 401, 403, 404, 422, ok="201"),
+                              "413": {"description": "Archivo demasiado grande", "content": {"application/json": {"schema": _ERROR}}}},
+            },
+        },
+        "/api/attachments/{id}": {
+            "get": {
+                "summary": "Descargar un adjunto (tras comprobar que puede ver el caso)",
+                "description": "Se entrega para guardar: Content-Disposition: attachment; filename*=UTF-8''…, "
+                               "X-Content-Type-Options: nosniff y el tipo reconocido al subirlo. 404 si no puede ver el caso, "
+                               "o si el adjunto es interno y usted es el solicitante.",
+                "parameters": [_id("id")],
+                "responses": {**_responses({"type": "string", "format": "binary"}, 401, 404),
+                              "200": {"description": "El archivo", "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
+            }
+        },
+        "/api/cases/{id}/withdraw": {
+            "post": {
+                "summary": "Desistir de la solicitud (solo el solicitante, mientras nadie la haya atendido)",
+                "description": "El caso queda «withdrawn», sus tareas pendientes se anulan y dejan de ofrecerse. 409 si alguien "
+                               "más ya tomó o atendió una tarea del caso; 403 si usted ve el caso pero no lo solicitó.",
+                "parameters": [_id("id")],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["reason"], "properties": {"reason": {"type": "string", "maxLength": 300}}}}}},
+                "responses": _responses({"$ref": "#/components/schemas/Case"}, 401, 403, 404, 409, 422),
+            }
+        },
         "/api/tasks": {
             "get": {
                 "summary": "Mis tareas",
@@ -257,6 +346,8 @@ OPENAPI = {
         "/api/tasks/{id}/complete": {
             "post": {
                 "summary": "Atender una tarea",
+                "description": "Un campo `file` del formulario ({type: integer, format: attachment-id}) recibe el `id` de un "
+                               "adjunto del mismo caso, subido antes con POST /api/cases/{id}/attachments.",
                 "parameters": [_id("id")],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import casefile, views
 
 urlpatterns = [
     path("auth/token", views.token, name="api-token"),
@@ -13,6 +13,10 @@ urlpatterns = [
     path("cases", views.case_create, name="api-cases"),
     path("cases/<int:case_id>", views.case_detail, name="api-case"),
     path("cases/<int:case_id>/cancel", views.case_cancel, name="api-case-cancel"),
+    path("cases/<int:case_id>/comments", casefile.comments, name="api-case-comments"),
+    path("cases/<int:case_id>/attachments", casefile.attachments, name="api-case-attachments"),
+    path("cases/<int:case_id>/withdraw", casefile.withdraw, name="api-case-withdraw"),
+    path("attachments/<int:attachment_id>", casefile.download, name="api-attachment"),
     path("tasks", views.task_list, name="api-tasks"),
     path("tasks/<int:task_id>", views.task_detail, name="api-task"),
     path("tasks/<int:task_id>/claim", views.task_claim, name="api-task-claim"),

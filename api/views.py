@@ -235,6 +235,19 @@ def case_json(case: Case, user) -> dict:
         "completed_at": case.completed_at.isoformat() if case.completed_at else None,
         "history": history,
         "open_tasks": [task_json(t, user) for t in open_tasks],
+        **case_file_json(case, user),
+    }
+
+
+def case_file_json(case: Case, user) -> dict:
+    """The case's conversation and attachments, as the user may see them (api/casefile.py)."""
+    from cases import casefile
+
+    from .casefile import attachment_json, comment_json
+
+    return {
+        "comments": [comment_json(c) for c in casefile.comments_for(user, case)],
+        "attachments": [attachment_json(a) for a in casefile.attachments_for(user, case)],
     }
 
 

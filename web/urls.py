@@ -3,7 +3,7 @@ from django.urls import path
 
 from org.signin import SignInForm
 
-from . import views
+from . import casefile, views
 from .favicon import favicon
 
 urlpatterns = [
@@ -21,8 +21,13 @@ urlpatterns = [
     path("casos/exportar.xlsx", views.case_export, {"fmt": "xlsx"}, name="cases-export-xlsx"),
     path("casos/<int:case_id>/", views.case_detail, name="case"),
     path("casos/<int:case_id>/anular", views.case_cancel, name="case-cancel"),
+    path("casos/<int:case_id>/comentarios", casefile.comment, name="case-comment"),
+    path("casos/<int:case_id>/adjuntos", casefile.upload, name="case-attach"),
+    path("casos/<int:case_id>/desistir", casefile.withdraw, name="case-withdraw"),
+    path("adjuntos/<int:attachment_id>", casefile.download, name="attachment"),
     path("tareas/<int:task_id>/", views.task_detail, name="task"),
     path("tareas/<int:task_id>/atender", views.task_complete, name="task-complete"),
+    path("tareas/<int:task_id>/atender-con-archivos", casefile.task_complete, name="task-complete-files"),
     path("tareas/<int:task_id>/tomar", views.task_claim, name="task-claim"),
     path("tareas/<int:task_id>/liberar", views.task_release, name="task-release"),
     path("tareas/<int:task_id>/reasignar", views.task_reassign, name="task-reassign"),

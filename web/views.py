@@ -13,6 +13,8 @@ from cases.models import Case, Task
 from engine.diagram import render_svg
 from org.models import Unit, role_slugs
 
+from . import casefile
+
 
 def _sheet_or_404(code):
     try:
@@ -115,7 +117,7 @@ def _procedure_page(request, s, chosen=None, values=None, errors=None, status=20
     starts = []
     for key, label, n in s.entry_points:
         activity = s.activity(n)
-        form = workflow.start_form(request.user, s, key)
+        form = casefile.start_form(request.user, s, key)
         starts.append({
             "key": key, "label": label, "activity": activity, "form": form,
             "asks_subject": not (form and any(f.subject for f in form.form)),
@@ -158,7 +160,7 @@ def case_start(request, code):
     s = _sheet_or_404(code)
     start_key = request.POST.get("start") or None
     chosen = start_key or s.entry_points[0][0]
-    form = workflow.start_form(request.user, s, chosen) if chosen in {k for k, _, _ in s.entry_points} else None
+    form = casefile.start_form(request.user, s, chosen) if chosen in {k for k, _, _ in s.entry_points} else None
     data = _form_data(request, form.form) if form is not None else None
     values = dict(data or {}, subject=request.POST.get("subject", ""), priority=request.POST.get("priority", ""))
     try:
@@ -212,7 +214,8 @@ def case_export(request, fmt):
 
 
 @login_required
-def case_detail(request, case_id):
+def case_detail(request, case_id, casefile_form=None, status=200):
+    """`casefile_form` and `status`: a form of the case file (web.casefile) coming back with its errors."""
     case = _case_or_404(request.user, case_id)
     s = procedures.sheet(case.procedure, case.version)
     open_tasks = list(case.tasks.filter(status=Task.Status.OPEN).select_related("assignee"))
@@ -222,10 +225,11 @@ def case_detail(request, case_id):
         "case": case, "sheet": s, "open_tasks": open_tasks, "events": events,
         "may_cancel": case.status == Case.Status.OPEN and access.leads(request.user),
         "diagram": _diagram(case, {t.activity for t in open_tasks}, done),
-    })
+        **casefile.page_context(request.user, case, casefile_form),
+    }, status=status)
 
 
-def _task_page(request, task, values=None, errors=None, status=200):
+def _task_page(request, task, values=None, errors=None, status=200, casefile_form=None):
     view = workflow.describe(task, request.user)
     case = task.case
     events = _history(case, request.user)
@@ -242,6 +246,7 @@ def _task_page(request, task, values=None, errors=None, status=200):
         "values": values or {}, "errors": errors or {},
         "candidates": candidates,
         "diagram": _diagram(case, open_activities, {e.activity for e in events if e.kind == "completed"}),
+        **casefile.page_context(request.user, case, casefile_form, view.fields),
     }, status=status)
 
 

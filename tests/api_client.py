@@ -1,6 +1,9 @@
 """A small JSON client for the API, used by the user-story tests."""
+import functools
+import io
 import json
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 
@@ -22,6 +25,25 @@ class Api:
     def post(self, path, body=None, auth=True):
         return self.client.post(path, json.dumps(body or {}), content_type="application/json", **self._headers(auth))
 
+    def upload(self, case_id, name="acta.pdf", content=None, internal=False, auth=True):
+        """POST /api/cases/{id}/attachments, multipart, the file in the field `file`."""
+        fields = {"file": SimpleUploadedFile(name, small_pdf() if content is None else content)}
+        if internal:
+            fields["internal"] = "true"
+        return self.client.post(f"/api/cases/{case_id}/attachments", fields, **self._headers(auth))
+
+
+@functools.cache
+def small_pdf() -> bytes:
+    """A real one-page PDF (a few hundred bytes), as a person would attach a scanned form."""
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=(200, 100))
+    page.drawString(20, 50, "Acta de prueba")
+    page.save()
+    return out.getvalue()
+
 
 def sample_value(field):
     """A valid value for a form field, by type."""
@@ -33,12 +55,19 @@ def sample_value(field):
     }.get(field["type"] if isinstance(field, dict) else field.type, "Texto de prueba")
 
 
-def fill(form_schema):
-    """Valid data for a task's JSON-Schema form."""
+def fill(form_schema, api=None, case_id=None):
+    """Valid data for a task's JSON-Schema form. A file field gets a small PDF uploaded to the case
+    first through `api` (left out without a case to upload to)."""
     data = {}
     for key, prop in form_schema["properties"].items():
         if prop.get("format") == "username":
             continue  # who does the next activity: left to the role unless a test names someone
+        if prop.get("format") == "attachment-id":
+            if api is not None and case_id is not None:
+                response = api.upload(case_id, f"{key}.pdf")
+                assert response.status_code == 201, response.content.decode()
+                data[key] = response.json()["id"]
+            continue
         if "enum" in prop:
             data[key] = prop["enum"][0]
         elif prop.get("type") == "array":

@@ -34,6 +34,20 @@ def staff(make_user):
     return users
 
 
+@pytest.fixture(autouse=True, scope="session")
+def attachments_storage(tmp_path_factory):
+    """Uploaded files go to a folder of the test session, not to var/attachments."""
+    from django.core.files.storage import FileSystemStorage
+
+    from cases.models import Attachment
+
+    field = Attachment._meta.get_field("file")
+    original = field.storage
+    field.storage = FileSystemStorage(location=tmp_path_factory.mktemp("attachments"))
+    yield field.storage
+    field.storage = original
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # Real PBKDF2 costs ~0.3 s per user; the stories create dozens of users.

@@ -33,7 +33,7 @@ class Walker:
 
     def complete(self, task, decision=None, data=None):
         api = self.api(self.actor(task))
-        body = {"data": fill(task["form"]) if data is None else data}
+        body = {"data": fill(task["form"], api, task["case"]) if data is None else data}
         if decision is not None:
             body["decision"] = decision
         response = api.post(f"/api/tasks/{task['id']}/complete", body)

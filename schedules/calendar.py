@@ -1,4 +1,5 @@
-"""Calendar rules of the manual's periodic work: pure date arithmetic, no database, no engine.
+"""Calendar rules of the manual's periodic work: pure date arithmetic, no database, no engine
+(the rules and their Spanish labels come from catalog/vocabularies.yaml).
 
 `occurrences(rule, months, day, weekday, start_date, end_date)` lists the due dates of a
 schedule between two dates (both included):
@@ -15,9 +16,10 @@ from __future__ import annotations
 import calendar as _calendar
 from datetime import date, timedelta
 
+from engine.vocabularies import load_vocabularies
 from mapro.peru import MONTH_NAMES, WEEKDAY_NAMES
 
-RULES = ("daily", "weekly", "monthly", "quarterly", "semiannual", "annual")
+RULES = load_vocabularies().schedule_rules.keys
 ALL_MONTHS = tuple(range(1, 13))
 DEFAULT_MONTHS = {
     "daily": ALL_MONTHS,
@@ -30,14 +32,7 @@ DEFAULT_MONTHS = {
 DEFAULT_DAY = 1
 DEFAULT_WEEKDAY = 0  # Monday
 
-RULE_LABELS = {
-    "daily": "Diaria",
-    "weekly": "Semanal",
-    "monthly": "Mensual",
-    "quarterly": "Trimestral",
-    "semiannual": "Semestral",
-    "annual": "Anual",
-}
+RULE_LABELS = load_vocabularies().schedule_rules.as_dict()  # {"daily": "Diario", ...}
 
 
 class RuleError(ValueError):

@@ -504,3 +504,13 @@ def test_history_and_engine_state_cannot_be_edited_in_the_administration(admin_c
     assert 'name="status"' not in page and 'name="lock_version"' not in page and 'name="state"' not in page
     assert admin_client.get("/admin/cases/case/add/").status_code == 403
     assert admin_client.post(f"/admin/cases/case/{case.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_the_scheduler_names_its_rules_from_the_same_vocabulary():
+    from schedules import calendar
+    from schedules.models import ScheduleSetting
+
+    rules = load_vocabularies().schedule_rules
+    assert calendar.RULE_LABELS == rules.as_dict() and tuple(calendar.RULES) == rules.keys
+    assert dict(ScheduleSetting._meta.get_field("rule").choices) == rules.as_dict()
+    assert calendar.describe("daily", [], None, None).startswith("Diario:")

@@ -97,7 +97,7 @@ def test_describe_in_spanish():
     assert describe("semiannual", [1, 7], 1, None) == "Semestral: día 1 de enero y julio"
     assert describe("monthly", [], 31, None) == "Mensual: día 31 (o el último día del mes) de cada mes"
     assert describe("weekly", [], None, 2) == "Semanal: cada miércoles"
-    assert describe("daily", [], None, None) == "Diaria: todos los días"
+    assert describe("daily", [], None, None) == "Diario: todos los días"
 
 
 # --- worker -----------------------------------------------------------------------------------

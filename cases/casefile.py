@@ -252,6 +252,19 @@ def complete_with_files(user, task_id, data: dict, files: dict, decision: str | 
     return case
 
 
+def start_with_files(user, code, start_key, data: dict, files: dict, **start) -> Case:
+    """Start a case and complete the starter's first activity with its files (the procedure page's
+    start form): the case, the completion and the attachments in one transaction, or nothing.
+    `start` is passed on to cases.workflow.start_case (subject, priority)."""
+    with transaction.atomic():
+        case = workflow.start_case(user, code, start_key, None, **start)
+        mine = list(case.tasks.filter(status=Task.Status.OPEN, assignee=user).values_list("pk", flat=True))
+        if len(mine) != 1:
+            raise Invalid("Los datos iniciales solo se aceptan cuando la primera actividad le corresponde a usted.",
+                          {"data": "no aplicable"})
+        return complete_with_files(user, mine[0], data, files, None)
+
+
 # --- withdrawal -----------------------------------------------------------------------------
 ACTS = (Event.Kind.COMPLETED, Event.Kind.CLAIMED, Event.Kind.RELEASED, Event.Kind.REASSIGNED)
 

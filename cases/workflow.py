@@ -133,15 +133,15 @@ def _entry_key(s, start_key) -> str | None:
     return start_key
 
 
-def start_form(user, s, start_key: str | None):
+def start_form(user, s, start_key: str | None, *, files: bool = False):
     """The form the person starting a case fills at once (the first activity, when it is theirs),
     or None when the first activity goes to someone else: then only a subject is asked.
 
-    Also None when that form has a required `file` field: a file is uploaded to a case, so the case
-    must exist first; the person fills the activity on its task page, where the form takes files.
-    (Optional file fields are simply left out of data given at the start.)"""
+    With a required `file` field, None unless `files` (the caller uploads them with the start,
+    cases.casefile.start_with_files): data alone could never satisfy it, since a file is an
+    attachment of a case that does not exist yet. Optional file fields are left out of such data."""
     activity = s.activity(next(n for key, _, n in s.entry_points if key == (start_key or s.entry_points[0][0])))
-    if any(f.type == "file" and f.required for f in activity.form):
+    if not files and any(f.type == "file" and f.required for f in activity.form):
         return None
     roles = set(activity.roles)
     if procedures.organization().everyone_role in roles or roles & procedures.requester_roles() & role_slugs(user):

@@ -224,14 +224,44 @@ def test_a_file_field_completes_a_task_through_the_api(staff):
     assert Api("operador-mesa-ayuda").get(f"/api/attachments/{recorded['id']}").status_code == 200
 
 
-def test_the_procedure_page_starts_and_the_task_page_takes_the_file(staff):
+def test_the_start_form_takes_the_file_and_a_failed_start_leaves_nothing(staff):
     client = web(staff["personal-mindef"])
     page = client.get(f"/procedimientos/{CERTIFICATE}/").content.decode()
-    assert 'type="file"' not in page
-    started = client.post(f"/procedimientos/{CERTIFICATE}/iniciar", {"subject": "Certificado digital"})
-    task = Task.objects.get(case__procedure=CERTIFICATE, status="open")
-    assert started.status_code == 302 and started["Location"] == f"/tareas/{task.pk}/"
-    page = client.get(started["Location"]).content.decode()
+    assert 'enctype="multipart/form-data"' in page and 'type="file" name="declaracion_jurada"' in page
+    storage = Attachment._meta.get_field("file").storage
+    before = _stored_files(storage)
+    form = {"subject": "Certificado digital", "dni": "4567891", "nombres_apellidos": "Ana Quispe",
+            "declaracion_jurada": SimpleUploadedFile("dj.pdf", small_pdf())}
+    failed = client.post(f"/procedimientos/{CERTIFICATE}/iniciar", form)
+    assert failed.status_code == 422
+    page = failed.content.decode()
+    assert "Ana Quispe" in page and "Vuelva a elegir el archivo" in page
+    assert not Case.objects.exists() and not Attachment.objects.exists()   # nothing half-written
+    assert _stored_files(storage) == before
+    missing = client.post(f"/procedimientos/{CERTIFICATE}/iniciar", {k: v for k, v in form.items() if k != "declaracion_jurada"})
+    assert missing.status_code == 422 and "es obligatorio" in missing.content.decode() and not Case.objects.exists()
+    renamed = dict(form, dni="45678912", declaracion_jurada=SimpleUploadedFile("dj.pdf", EXE))
+    refused = client.post(f"/procedimientos/{CERTIFICATE}/iniciar", renamed)
+    assert refused.status_code == 422 and "no es un tipo de archivo admitido" in refused.content.decode()
+    assert not Case.objects.exists()
+
+    started = client.post(f"/procedimientos/{CERTIFICATE}/iniciar", dict(form, dni="45678912", declaracion_jurada=SimpleUploadedFile("dj.pdf", small_pdf())))
+    assert started.status_code == 302
+    case = Case.objects.get()
+    attachment = Attachment.objects.get()
+    first = case.tasks.get(activity=1)
+    assert (attachment.case_id, attachment.task_id, attachment.field_key) == (case.pk, first.pk, "declaracion_jurada")
+    assert first.status == "completed" and case.subject == "Certificado digital"
+    assert Event.objects.get(task=first, kind="completed").data["declaracion_jurada"] == {"id": attachment.pk, "name": "dj.pdf"}
+    page = client.get(f"/casos/{case.pk}/").content.decode()
+    assert f'<a href="/adjuntos/{attachment.pk}" download>dj.pdf</a>' in page
+
+
+def test_the_task_page_takes_the_file(staff):
+    _, case, task_json = _certificate_case()   # started through the API, without data
+    client = web(staff["personal-mindef"])
+    task = Task.objects.get(pk=task_json["id"])
+    page = client.get(f"/tareas/{task.pk}/").content.decode()
     assert 'enctype="multipart/form-data"' in page and 'type="file" name="declaracion_jurada"' in page
     assert f'action="/tareas/{task.pk}/atender-con-archivos"' in page
 
@@ -246,17 +276,8 @@ def test_the_procedure_page_starts_and_the_task_page_takes_the_file(staff):
     task.refresh_from_db()
     assert task.is_open
 
-    renamed = dict(form, dni="45678912", declaracion_jurada=SimpleUploadedFile("dj.pdf", EXE))
-    refused = client.post(f"/tareas/{task.pk}/atender-con-archivos", renamed)
-    assert refused.status_code == 422 and "no es un tipo de archivo admitido" in refused.content.decode()
-
-    form = dict(form, dni="45678912", declaracion_jurada=SimpleUploadedFile("dj.pdf", small_pdf()))
-    done = client.post(f"/tareas/{task.pk}/atender-con-archivos", form)
+    done = client.post(f"/tareas/{task.pk}/atender-con-archivos", dict(form, dni="45678912", declaracion_jurada=SimpleUploadedFile("dj.pdf", small_pdf())))
     assert done.status_code == 302
     attachment = Attachment.objects.get()
     assert (attachment.task_id, attachment.field_key, attachment.name) == (task.pk, "declaracion_jurada", "dj.pdf")
-    event = Event.objects.get(task=task, kind="completed")
-    assert event.data["declaracion_jurada"] == {"id": attachment.pk, "name": "dj.pdf"}
-    page = client.get(f"/casos/{task.case_id}/").content.decode()
-    assert f'<a href="/adjuntos/{attachment.pk}" download>dj.pdf</a>' in page
-    assert Case.objects.get(pk=task.case_id).status == "open"
+    assert Event.objects.get(task=task, kind="completed").data["declaracion_jurada"] == {"id": attachment.pk, "name": "dj.pdf"}

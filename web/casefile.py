@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import access, casefile, filetypes, workflow
+from cases import access, casefile, procedures, workflow
 from cases.models import Task
 
 from . import views
@@ -29,21 +29,30 @@ def page_context(user, case, form=None, fields=()) -> dict:
         "may_withdraw": casefile.may_withdraw(user, case),
         "casefile_form": form or {"errors": {}},
         "takes_files": any(f.type == "file" for f in fields),
-        "upload_accept": filetypes.ACCEPT_ATTRIBUTE,
-        "upload_limit": casefile.max_size_text(),
-        "upload_types": filetypes.ACCEPTED,
     }
 
 
 def start_form(user, sheet, start_key):
     """The first activity's form as the procedure page offers it at the start (cases.workflow.
-    start_form), except a form with a file field: the start form sends no files, so the case
-    starts with the subject only and the person is taken to that activity's task page, where the
-    form takes files."""
-    activity = workflow.start_form(user, sheet, start_key)
-    if activity is not None and any(f.type == "file" for f in activity.form):
-        return None
-    return activity
+    start_form): on this page a form with file fields is offered too, since the start form is
+    multipart and start_case below uploads the files with the start."""
+    return workflow.start_form(user, sheet, start_key, files=True)
+
+
+def start_case(request, code, start_key, data, **start):
+    """Start a case from the procedure page (web.views.case_start): with files, through
+    cases.casefile.start_with_files, so the case, its first activity and the files are written
+    together or not at all."""
+    if data is not None and request.FILES:
+        files = {key: request.FILES[key] for key in request.FILES}
+        return casefile.start_with_files(request.user, code, start_key, data, files, **start)
+    if data is not None:
+        s = procedures.sheet(code)
+        first = workflow.start_form(request.user, s, start_key or s.entry_points[0][0], files=True)
+        if first is not None and any(f.type == "file" and f.required for f in first.form):
+            # A required file missing: the same checks and errors as with files, nothing written.
+            return casefile.start_with_files(request.user, code, start_key, data, {}, **start)
+    return workflow.start_case(request.user, code, start_key, data, **start)
 
 
 def _case_id_or_404(user, case_id) -> int:

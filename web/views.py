@@ -164,7 +164,7 @@ def case_start(request, code):
     data = _form_data(request, form.form) if form is not None else None
     values = dict(data or {}, subject=request.POST.get("subject", ""), priority=request.POST.get("priority", ""))
     try:
-        case = workflow.start_case(request.user, s.code, start_key, data, subject=request.POST.get("subject", ""),
+        case = casefile.start_case(request, s.code, start_key, data, subject=request.POST.get("subject", ""),
                                    priority=request.POST.get("priority") or None)
     except workflow.Invalid as exc:
         # Nothing was written: the form comes back with what was typed and every error marked.

@@ -301,7 +301,9 @@ def test_a_session_ends_after_30_idle_minutes_but_not_while_in_use(staff, clock)
 
 # --- production settings and files ------------------------------------------------------------
 def _run(code_or_args, tmp_path, **env):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("MAPRO_", "DATABASE_URL"))}
+    # A clean environment: no MAPRO_* or DATABASE_URL of the test run, and no DJANGO_* either (the
+    # browser tests set DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly warns about).
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("MAPRO_", "DATABASE_URL", "DJANGO_"))}
     environment.update({"DJANGO_SETTINGS_MODULE": "mapro.settings", "MAPRO_VAR_DIR": str(tmp_path), **env})
     args = ["-c", code_or_args] if isinstance(code_or_args, str) else code_or_args
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)

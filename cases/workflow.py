@@ -269,7 +269,7 @@ def _plan_tasks(case: Case, engine, workflow, now, assignments: dict | None = No
         if set(activity.roles) & requester:
             # The requester does the requesting unit's activities of their own case; those of its
             # Director(a)/Jefe(a) go to the holders of that role in the requesting unit.
-            holds = "personal-mindef" in activity.roles or set(activity.roles) & set(role_slugs(case.started_by))
+            holds = procedures.organization().everyone_role in activity.roles or set(activity.roles) & set(role_slugs(case.started_by))
             if holds:
                 assignee = case.started_by
             elif _unit_has_holders(case.requester_unit_id, activity.roles):

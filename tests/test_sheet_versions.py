@@ -14,6 +14,7 @@ from .walker import Walker
 
 SUPPORT = "S04.03.04.02"
 TICKET = {"asunto": "Impresora", "detalle": "No imprime", "categoria": "Hardware", "ubicacion": "Piso 3"}
+V = procedures.sheet(SUPPORT).version     # the repository's version; the tests publish V + 1
 PRIORITY = "      - {key: prioridad, label: Prioridad, type: choice, options: [Baja, Media, Alta, Crítica]}"
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def _edit(sheet_file, old, new, version=None):
     assert old in text
     text = text.replace(old, new)
     if version is not None:
-        text = text.replace("version: 1\n", f"version: {version}\n", 1)
+        text = text.replace(f"version: {V}\n", f"version: {version}\n", 1)
     sheet_file.write_text(text, encoding="utf-8")
     procedures.reload()   # what a deployment (a new process) does
 
@@ -46,14 +47,14 @@ def _open_names(walker, case):
 def test_a_running_case_finishes_on_its_version_while_new_cases_take_the_new_one(staff, catalog):
     walker = Walker()
     old = walker.start(SUPPORT, "personal-mindef", data=TICKET)
-    assert SheetVersion.objects.filter(procedure=SUPPORT, version=1).exists()
+    assert SheetVersion.objects.filter(procedure=SUPPORT, version=V).exists()
 
-    # Version 2 renames activity 2 and asks one more thing in its form.
-    _edit(catalog, "name: Recibir y validar ticket de atención", "name: Recibir, validar y clasificar el ticket", version=2)
+    # Version V + 1 renames activity 2 and asks one more thing in its form.
+    _edit(catalog, "name: Recibir y validar ticket de atención", "name: Recibir, validar y clasificar el ticket", version=V + 1)
     _edit(catalog, PRIORITY, PRIORITY + "\n      - {key: canal, label: Canal de ingreso, type: choice, options: [Web, Teléfono]}")
 
     new = walker.start(SUPPORT, "personal-mindef", data=TICKET)
-    assert (Case.objects.get(pk=old["id"]).version, Case.objects.get(pk=new["id"]).version) == (1, 2)
+    assert (Case.objects.get(pk=old["id"]).version, Case.objects.get(pk=new["id"]).version) == (V, V + 1)
     [old_task] = walker.case(old["id"], "personal-mindef")["open_tasks"]
     [new_task] = walker.case(new["id"], "personal-mindef")["open_tasks"]
     assert (old_task["name"], new_task["name"]) == ("Recibir y validar ticket de atención",
@@ -64,7 +65,7 @@ def test_a_running_case_finishes_on_its_version_while_new_cases_take_the_new_one
     body = {"data": {"prioridad": "Alta"}, "decision": "Sí"}
     missing = operator.post(f"/api/tasks/{new_task['id']}/complete", body)
     assert missing.status_code == 422 and "canal" in missing.json()["detail"].lower()
-    done = operator.post(f"/api/tasks/{old_task['id']}/complete", body)       # version 1 asks no channel
+    done = operator.post(f"/api/tasks/{old_task['id']}/complete", body)       # version V asks no channel
     assert done.status_code == 200, done.content
     [next_task] = done.json()["open_tasks"]
 
@@ -84,10 +85,10 @@ def test_a_sheet_edited_without_a_new_version_is_refused_and_running_cases_keep_
 
     refused = walker.api("personal-mindef").post("/api/cases", {"procedure": SUPPORT, "data": TICKET})
     assert refused.status_code == 409
-    assert refused.json()["detail"].startswith(f"La ficha {SUPPORT} (versión 1) cambió su flujo o sus formularios sin cambiar de versión.")
+    assert refused.json()["detail"].startswith(f"La ficha {SUPPORT} (versión {V}) cambió su flujo o sus formularios sin cambiar de versión.")
     assert _open_names(walker, running) == ["Recibir y validar ticket de atención"]
 
-    with pytest.raises(SystemCheckError, match=f"La ficha {SUPPORT} \\(versión 1\\) cambió su flujo"):
+    with pytest.raises(SystemCheckError, match=f"La ficha {SUPPORT} \\(versión {V}\\) cambió su flujo"):
         call_command("check", databases=["default"])
 
 
@@ -97,12 +98,12 @@ def test_a_description_or_a_deviation_note_can_be_edited_without_a_new_version(s
     _edit(catalog, "description: Recibe, a través del sistema de mesa de ayuda,",
           "description: Recibe y revisa, a través del sistema de mesa de ayuda,")
     assert walker.api("personal-mindef").post("/api/cases", {"procedure": SUPPORT, "data": TICKET}).status_code == 201
-    assert procedures.sheet(SUPPORT, 1).activity(2).description.startswith("Recibe y revisa")
+    assert procedures.sheet(SUPPORT, V).activity(2).description.startswith("Recibe y revisa")
     call_command("check", databases=["default"])
     assert _open_names(walker, running) == ["Recibir y validar ticket de atención"]
 
 
 def test_the_check_passes_when_every_edited_sheet_has_a_new_version(staff, catalog):
     Walker().start(SUPPORT, "personal-mindef", data=TICKET)
-    _edit(catalog, "name: Recibir y validar ticket de atención", "name: Recibir el ticket", version=2)
+    _edit(catalog, "name: Recibir y validar ticket de atención", "name: Recibir el ticket", version=V + 1)
     call_command("check", databases=["default"])

@@ -108,7 +108,7 @@ def sees_personal_data(user, case: Case) -> bool:
 
 
 def is_personal(field) -> bool:
-    return field.type in PERSONAL_TYPES or bool(getattr(field, "personal", False))
+    return field.type in PERSONAL_TYPES or field.personal
 
 
 def mask_data(data: dict, fields) -> dict:

@@ -50,6 +50,7 @@ class FormField:
     max: float | None = None
     assigns: int | None = None  # a "user" field naming who does that activity next
     subject: bool = False       # its value becomes the case's subject (what the case is about)
+    personal: bool = False      # personal data (Ley 29733): masked for those who do not handle the case
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,7 @@ def _goto(value, where: str):
         raise SheetError(f"{where}: destino «{value}» no es un número de actividad ni END") from None
 
 
-FIELD_KEYS = {"key", "label", "type", "required", "help", "options", "min", "max", "assigns", "subject"}
+FIELD_KEYS = {"key", "label", "type", "required", "help", "options", "min", "max", "assigns", "subject", "personal"}
 ACTIVITY_KEYS = {"n", "name", "description", "unit", "roles", "role", "form", "decision", "next", "end", "parallel",
                  "join", "wait", "periodicity", "printed_role", "due_days"}
 ENTRY_KEYS = {
@@ -279,6 +280,7 @@ def _load_field(raw: dict, where: str) -> FormField:
         max=raw.get("max"),
         assigns=int(raw["assigns"]) if raw.get("assigns") is not None else None,
         subject=bool(raw.get("subject", False)),
+        personal=bool(raw.get("personal", False)),
     )
 
 

@@ -6,6 +6,11 @@ Two rules the engine guarantees:
   (a restored SpiffWorkflow workflow silently falls back to the default, eval-based engine).
 - Each activity's data lives under its own key (`A<n>`), so parallel branches merging at a
   join cannot overwrite each other.
+
+SpiffWorkflow keeps every task it ever created: a case that goes round a loop 60 times carries
+500 finished tasks (210 KB of state), and restoring, stepping and serializing it grow with them.
+After each step the engine drops the finished past it no longer needs (`compact`); what happened
+is in the case's history (its Event rows, written with the same state), not in the engine.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
@@ -139,6 +145,7 @@ class ProcedureEngine:
         task.data[slot] = record
         task.run()
         workflow.do_engine_steps()
+        compact(workflow)
 
     def is_completed(self, workflow: BpmnWorkflow) -> bool:
         return workflow.is_completed()
@@ -155,6 +162,75 @@ class ProcedureEngine:
         workflow = self._serializer.from_dict(dct)
         workflow.script_engine = SCRIPT_ENGINE
         return workflow
+
+
+FINISHED = TaskState.COMPLETED | TaskState.CANCELLED
+
+
+def compact(workflow: BpmnWorkflow) -> int:
+    """Drop the finished tasks the engine no longer needs; returns how many were dropped.
+
+    Kept: the root (it holds the entry point chosen), every unfinished task (ready, waiting,
+    predicted, in error) with its descendants, and the ancestors of those up to the parent of
+    their lowest common ancestor, which becomes the root's only child. Every other task is
+    finished and off the paths still running: earlier loop iterations, branches not taken.
+
+    Joins: a parallel gateway fires when each of its inputs has a finished instance of the join
+    below it (`ParallelGateway._check_threshold_unstructured` reads `task.parent.state`), and a
+    waiting instance cancels the earlier waiting ones. So while a join has an unfinished instance,
+    its finished instances below the common ancestor (the same split) stay, with their parents;
+    those of earlier iterations lie above it and go. Data is not lost: a task holds all the data
+    it inherited, and the kept top task is serialized whole against the root (the serializer
+    stores each task's data as changes from its parent's).
+
+    Nothing here reads or writes history: the case's events record what was done."""
+    tasks, root = workflow.tasks, workflow.task_tree
+    live = [t for t in tasks.values() if t is not root and not t.has_state(FINISHED)]
+    if not live:
+        return 0   # the case has ended: it is never stepped again
+    # Lowest common ancestor of the unfinished tasks: walk up from each into the first one's path.
+    path = []
+    node = live[0]
+    while node is not None:
+        path.append(node)
+        node = node.parent
+    path.reverse()                                  # root ... live[0]
+    depth_of = {t.id: i for i, t in enumerate(path)}
+    lowest = len(path) - 1
+    for task in live[1:]:
+        node = task
+        while node.id not in depth_of:
+            node = node.parent
+        lowest = min(lowest, depth_of[node.id])
+    top = path[max(lowest - 1, 0)]                  # the common ancestor's parent (or the root)
+    keep = {root.id, top.id}
+
+    def keep_up_to_top(task):
+        while task.id not in keep:
+            keep.add(task.id)
+            task = task.parent
+
+    pending_joins = {t.task_spec.name for t in live if isinstance(t.task_spec, UnstructuredJoin)}
+    below_top = [top]
+    for task in below_top:                          # the subtree under `top`, breadth first
+        if not task.has_state(FINISHED) or task.task_spec.name in pending_joins:
+            keep_up_to_top(task)
+        below_top.extend(task.children)
+    for task in live:                               # unfinished tasks keep all they lead to
+        keep_up_to_top(task)
+    dropped = len(tasks) - len(keep)
+    if not dropped:
+        return 0
+    for task_id in [i for i in tasks if i not in keep]:
+        del tasks[task_id]
+    for task in tasks.values():
+        task._children = [c for c in task._children if c in keep]
+    if top is not root and top._parent != root.id:
+        top._parent = root.id
+        root._children = [top.id]
+    if workflow.last_task is not None and workflow.last_task.id not in keep:
+        workflow.last_task = None
+    return dropped
 
 
 def _serializer_for(spec) -> BpmnWorkflowSerializer:

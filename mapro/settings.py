@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "mapro.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -159,6 +160,9 @@ if MAPRO_HTTPS:
     SECURE_HSTS_PRELOAD = _env_flag("MAPRO_HSTS_PRELOAD", True)
 if MAPRO_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy of every response (mapro/csp.py holds the default: scripts and styles only
+# from the site itself, never inline). MAPRO_CSP replaces it whole.
+MAPRO_CSP = os.environ.get("MAPRO_CSP", "")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "inbox"
 LOGOUT_REDIRECT_URL = "login"

@@ -84,3 +84,28 @@ class ApiToken(models.Model):
         """The user's tokens that still work, newest first."""
         return cls.objects.filter(user=user, expires_at__gt=timezone.now(),
                                   password_mark=password_mark(user)).order_by("-created_at", "-id")
+
+
+class IdempotencyKey(models.Model):
+    """A POST the API ran, or is running, under a client's `Idempotency-Key` (api/idempotency.py).
+
+    One row per user and key. It is written "in progress" (status empty) before the work starts, so
+    the unique constraint decides which of two concurrent retries runs it; the response is stored in
+    the same transaction as the work, so a stored response always means the work was done."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name="usuario")
+    key = models.CharField("clave", max_length=255)
+    fingerprint = models.CharField("huella de la solicitud", max_length=64,
+                                   help_text="SHA-256 del método, la dirección y el cuerpo")
+    # Which request holds the key while it runs: a request taken over after a crash can no longer store its answer.
+    owner = models.CharField("en proceso por", max_length=32)
+    status = models.PositiveSmallIntegerField("código de respuesta", null=True, blank=True)
+    content_type = models.CharField("tipo de la respuesta", max_length=100, blank=True, default="")
+    response = models.TextField("cuerpo de la respuesta", blank=True, default="")
+    created_at = models.DateTimeField("recibida", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "clave de idempotencia"
+        verbose_name_plural = "claves de idempotencia"
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="unique_idempotency_key")]

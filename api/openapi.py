@@ -21,6 +21,20 @@ def _id(name):
     return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
 
 
+# POST /api/cases and POST /api/tasks/{id}/complete (api/idempotency.py).
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7E]+$"},
+    "description": (
+        "Clave que el cliente elige para esta solicitud (p. ej. un UUID). Si la respuesta se pierde, reenvíe la "
+        "misma solicitud con la misma clave: no se vuelve a ejecutar y recibe la primera respuesta (mismo código y "
+        "cuerpo, con la cabecera Idempotent-Replayed: true). La clave es de cada usuario y vale 24 horas. La misma "
+        "clave con otra solicitud (otra dirección o cuerpo) responde 422; mientras la primera aún se procesa, 409 "
+        "«La solicitud con esta clave aún se está procesando.» (reintente en un momento). Solo se guardan las "
+        "respuestas correctas (2xx): tras un error no se hizo nada y el reintento se ejecuta de nuevo."),
+}
+
+
 OPENAPI = {
     "openapi": "3.1.0",
     "info": {
@@ -248,7 +262,8 @@ OPENAPI = {
                         "subject": {"type": "string", "maxLength": 200, "description": "Asunto del caso"},
                         "priority": {"type": "string", "enum": ["low", "medium", "high"], "description": "Solo el personal de la OGTIE"},
                     }}}}},
-                "responses": _responses({"$ref": "#/components/schemas/Case"}, 400, 401, 403, 404, 422, ok="201"),
+                "parameters": [_IDEMPOTENCY_KEY],
+                "responses": _responses({"$ref": "#/components/schemas/Case"}, 400, 401, 403, 404, 409, 422, ok="201"),
             }
         },
         "/api/cases/{id}": {"get": {"summary": "Un caso con su historial", "parameters": [_id("id")], "responses": _responses({"$ref": "#/components/schemas/Case"}, 401, 404)}},
@@ -347,8 +362,10 @@ OPENAPI = {
             "post": {
                 "summary": "Atender una tarea",
                 "description": "Un campo `file` del formulario ({type: integer, format: attachment-id}) recibe el `id` de un "
-                               "adjunto del mismo caso, subido antes con POST /api/cases/{id}/attachments.",
-                "parameters": [_id("id")],
+                               "adjunto del mismo caso, subido antes con POST /api/cases/{id}/attachments. Con "
+                               "Idempotency-Key, un reintento tras perder la respuesta recibe la misma respuesta 200 "
+                               "en lugar de 409.",
+                "parameters": [_id("id"), _IDEMPOTENCY_KEY],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object",
                     "properties": {"data": {"type": "object"}, "decision": {"type": "string", "description": "Etiqueta de la respuesta, p. ej. «Sí»"}}}}}},
@@ -378,3 +395,7 @@ def _common_errors(paths: dict) -> None:
 
 
 _common_errors(OPENAPI["paths"])
+OPENAPI["paths"]["/api/cases"]["post"]["responses"]["409"]["description"] = (
+    "La solicitud con esa Idempotency-Key aún se está procesando")
+OPENAPI["paths"]["/api/tasks/{id}/complete"]["post"]["responses"]["409"]["description"] = (
+    "Ya atendida o tomada por otra persona, o la solicitud con esa Idempotency-Key aún se está procesando")

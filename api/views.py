@@ -16,6 +16,7 @@ from engine.forms import json_schema
 from org import signin
 from org.models import Role, role_slugs
 
+from . import idempotency
 from .models import ApiToken
 from .openapi import OPENAPI
 
@@ -118,12 +119,21 @@ def _bearer(request):
     return ApiToken.valid(key.strip()) if scheme.lower() == "bearer" and key.strip() else None
 
 
-def api_view(*methods, auth=True):
+def api_view(*methods, auth=True, idempotent=False):
     """JSON errors in Spanish (405 included), bearer-token authentication, no CSRF (tokens are not
-    cookies). 404 for unknown paths and 500 come from mapro.handlers, also as JSON under /api/."""
+    cookies). 404 for unknown paths and 500 come from mapro.handlers, also as JSON under /api/.
+
+    idempotent=True: a POST carrying an `Idempotency-Key` header runs at most once per user and key;
+    a retry gets the first answer back (api/idempotency.py)."""
     allowed = ", ".join(methods)
 
     def decorate(view):
+        def respond(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except workflow.WorkflowError as exc:
+                return error(exc.status, exc.code, exc.detail, exc.errors)
+
         @csrf_exempt
         @wraps(view)
         def wrapper(request, *args, **kwargs):
@@ -139,7 +149,9 @@ def api_view(*methods, auth=True):
                 request.user, request.api_token = token.user, token
             try:
                 _check_query(request)
-                return view(request, *args, **kwargs)
+                if idempotent and request.method == "POST" and idempotency.HEADER in request.headers:
+                    return idempotency.run(request, lambda: respond(request, *args, **kwargs))
+                return respond(request, *args, **kwargs)
             except workflow.WorkflowError as exc:
                 return error(exc.status, exc.code, exc.detail, exc.errors)
             except RequestDataTooBig:  # a view that reads request.POST or FILES itself
@@ -331,7 +343,7 @@ def procedure_detail(request, code):
     return JsonResponse(detail)
 
 
-@api_view("GET", "POST")
+@api_view("GET", "POST", idempotent=True)
 def case_create(request):
     """GET: the cases the caller may see, searched and paged; POST: start a case."""
     if request.method == "GET":
@@ -409,7 +421,7 @@ def task_reassign(request, task_id):
     return JsonResponse(task_json(task, request.user))
 
 
-@api_view("POST")
+@api_view("POST", idempotent=True)
 def task_complete(request, task_id):
     body = _body(request)
     data = body.get("data") or {}

@@ -426,7 +426,10 @@ def task_complete(request, task_id):
     body = _body(request)
     data = body.get("data") or {}
     case = workflow.complete_task(task_id, request.user, data, body.get("decision"))
-    return JsonResponse(case_json(case, request.user))
+    # The case as GET /api/cases/{id} shows it, without rebuilding it from scratch (api/completion.py).
+    from .completion import completion_json
+
+    return JsonResponse(completion_json(case, request.user))
 
 
 @api_view("GET", auth=False)

@@ -7,7 +7,8 @@ _TEXTS = {400: "Solicitud inválida", 401: "No autenticado", 403: "No correspond
           404: "No existe", 409: "Conflicto (ya atendida o tomada por otra persona)", 413: "Cuerpo demasiado grande",
           422: "Datos o decisión inválidos (errors nombra el campo)",
           429: "Demasiados intentos fallidos para ese usuario o dirección (Retry-After dice cuántos segundos esperar)",
-          500: "Error del sistema"}
+          500: "Error del sistema",
+          503: "El directorio de la institución no responde (ingreso con la cuenta del directorio)"}
 
 
 def _responses(ok_schema, *codes, ok="200"):
@@ -47,11 +48,13 @@ OPENAPI = {
             "POST /api/auth/logout; su dueño los lista (GET /api/auth/tokens) y revoca (DELETE /api/auth/tokens/{id}). "
             "Cada persona tiene como máximo MAPRO_API_TOKENS_PER_USER (10) vigentes: uno más revoca el más antiguo. "
             "Tras 5 intentos fallidos en 15 minutos para un usuario (en la web o la API), se rechazan sus intentos "
-            "durante 15 minutos con 429, aun con la contraseña correcta.\n\n"
+            "durante 15 minutos con 429, aun con la contraseña correcta. Administradores, Jefatura y coordinadores "
+            "envían además `otp`, el código de 6 dígitos de su aplicación de autenticación (los códigos incorrectos "
+            "cuentan como intentos fallidos). Con la cuenta del directorio, si el directorio no responde: 503.\n\n"
             "Errores: siempre JSON {error, detail} con detail en español, también 404 de direcciones inexistentes, "
             "405 (método no admitido, con Allow), 413 y 500. Los cuerpos deben ser un objeto JSON: sin NaN ni "
             "Infinity, sin caracteres NUL ni sustitutos UTF-16 sueltos, con a lo sumo 16 niveles de anidación, y "
-            "texto en username, password, procedure, start, subject, priority, reason, assignee y decision; si no, 422."
+            "texto en username, password, otp, procedure, start, subject, priority, reason, assignee y decision; si no, 422."
         ),
     },
     "servers": [{"url": "/"}],
@@ -192,8 +195,13 @@ OPENAPI = {
                 "security": [],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["username", "password"],
-                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}}}},
-                "responses": _responses({"type": "object", "properties": {"token": {"type": "string"}}}, 401, 422, 429),
+                    "properties": {"username": {"type": "string"}, "password": {"type": "string"},
+                                   "otp": {"type": "string", "pattern": "^[0-9 ]{6,7}$", "description":
+                                           "Código de 6 dígitos de la aplicación de autenticación: obligatorio "
+                                           "para administradores, Jefatura y coordinadores (si falta: 401 "
+                                           "otp_requerido; si es incorrecto: 401 otp_invalido)"}}}}}},
+                "responses": _responses({"type": "object", "properties": {"token": {"type": "string"}}},
+                                        401, 422, 429, 503),
             }
         },
         "/api/auth/logout": {

@@ -13,7 +13,8 @@ from cases import access, procedures, search, workflow
 from cases.models import Case
 from engine.export import sheet_detail
 from engine.forms import json_schema
-from org import signin
+from org import second_factor, signin
+from org.directory import DIRECTORY_DOWN
 from org.models import Role, role_slugs
 
 from . import idempotency
@@ -34,7 +35,7 @@ class TooLarge(workflow.WorkflowError):
 
 # Body keys that are text wherever the API takes them; anything else there (a list, an object, a
 # number) is refused here, once, instead of in each view (`decision: ["Sí"]` used to pass).
-TEXT_KEYS = frozenset({"username", "password", "procedure", "start", "subject", "priority", "reason",
+TEXT_KEYS = frozenset({"username", "password", "otp", "procedure", "start", "subject", "priority", "reason",
                        "assignee", "decision"})
 # Form data is an object of scalars and lists of scalars; nothing the API takes is deeper than this.
 MAX_DEPTH = 16
@@ -273,7 +274,19 @@ def token(request):
             response = error(429, "demasiados_intentos", signin.locked_message())
             response["Retry-After"] = str(max(1, int((until - timezone.now()).total_seconds()) + 1))
             return response
+        if getattr(request, "mapro_directory_down", None):  # not a wrong password (org.directory)
+            return error(503, "directorio_no_disponible", DIRECTORY_DOWN)
         return error(401, "credenciales_invalidas", "Usuario o contraseña incorrectos.")
+    if second_factor.required(user):
+        # Administrators, the chief and the coordinators: the code of their device too (org.second_factor).
+        if not second_factor.has_device(user):
+            return error(401, "otp_requerido", "Su cuenta requiere la verificación en dos pasos y aún no la ha "
+                                               "activado: ingrese primero por la web para activarla.")
+        if not body.get("otp"):
+            return error(401, "otp_requerido", "Su cuenta requiere además el código de 6 dígitos de su "
+                                               "aplicación de autenticación: envíelo en «otp».")
+        if second_factor.check(request, user, body["otp"]) is None:
+            return error(401, "otp_invalido", "El código de verificación no es válido.")
     return JsonResponse({"token": ApiToken.issue(user)})
 
 

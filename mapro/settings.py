@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_otp",
+    "org.otp_devices.SecondFactorDevicesConfig",   # django_otp.plugins.otp_totp
     "org",
     "cases",
     "schedules",
@@ -72,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "org.second_factor.SecondFactorMiddleware",
     "org.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -124,7 +128,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One file per test process, so parallel runs never share (and delete) each other's database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 
-AUTHENTICATION_BACKENDS = ["org.backends.DemoAwareBackend"]
+# Local accounts (admin, demo users, accounts made in the administration) first, then the ministry's
+# directory (org/directory.py; does nothing unless MAPRO_LDAP_URL is set). Both refuse a locked
+# username before looking at its password (org/signin.py).
+AUTHENTICATION_BACKENDS = ["org.backends.DemoAwareBackend", "org.directory.DirectoryBackend"]
 # Django's messages for these are translated (LANGUAGE_CODE es-pe); the organisation-name rule is ours.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -139,6 +146,41 @@ AUTH_PASSWORD_VALIDATORS = [
 MAPRO_SIGNIN_MAX_FAILURES = int(os.environ.get("MAPRO_SIGNIN_MAX_FAILURES", "5"))
 MAPRO_SIGNIN_IP_MAX_FAILURES = int(os.environ.get("MAPRO_SIGNIN_IP_MAX_FAILURES", "50"))
 MAPRO_SIGNIN_LOCK_MINUTES = int(os.environ.get("MAPRO_SIGNIN_LOCK_MINUTES", "15"))
+
+# Directory login (org/directory.py): ministry staff sign in with their Active Directory account by an
+# LDAP bind. Off while MAPRO_LDAP_URL is empty. README «Ingreso con la cuenta del directorio».
+MAPRO_LDAP_URL = os.environ.get("MAPRO_LDAP_URL", "")   # ldap://... or ldaps://...; several, space-separated
+MAPRO_LDAP_START_TLS = _env_flag("MAPRO_LDAP_START_TLS")
+MAPRO_LDAP_CA_FILE = os.environ.get("MAPRO_LDAP_CA_FILE", "")   # the CA that signed the servers' certificates
+MAPRO_LDAP_TIMEOUT = float(os.environ.get("MAPRO_LDAP_TIMEOUT", "5"))
+# The service account that searches for the person (empty: anonymous search)...
+MAPRO_LDAP_BIND_DN = os.environ.get("MAPRO_LDAP_BIND_DN", "")
+MAPRO_LDAP_BIND_PASSWORD = os.environ.get("MAPRO_LDAP_BIND_PASSWORD", "")
+# ...or, instead of searching, bind directly as `%(user)s@mindef.gob.pe` or `uid=%(user)s,ou=...`.
+MAPRO_LDAP_USER_DN_TEMPLATE = os.environ.get("MAPRO_LDAP_USER_DN_TEMPLATE", "")
+MAPRO_LDAP_USER_BASE = os.environ.get("MAPRO_LDAP_USER_BASE", "")
+MAPRO_LDAP_USER_FILTER = os.environ.get("MAPRO_LDAP_USER_FILTER", "(sAMAccountName=%(user)s)")
+# Groups are searched under this base with this filter; empty base: the person's memberOf attribute.
+MAPRO_LDAP_GROUP_BASE = os.environ.get("MAPRO_LDAP_GROUP_BASE", "")
+MAPRO_LDAP_GROUP_FILTER = os.environ.get("MAPRO_LDAP_GROUP_FILTER", "(member=%(dn)s)")
+# Group DN -> role slugs: "DN=rol;DN=rol1,rol2" or a JSON object {"DN": "rol" | ["rol1", "rol2"]}.
+MAPRO_LDAP_GROUP_ROLES = os.environ.get("MAPRO_LDAP_GROUP_ROLES", "")
+# The person's unit: this attribute's value names a unit by its acronym (or slug), directly or through
+# MAPRO_LDAP_UNIT_MAP ("valor=SIGLA;..." or JSON); otherwise MAPRO_LDAP_DEFAULT_UNIT, if set.
+MAPRO_LDAP_UNIT_ATTRIBUTE = os.environ.get("MAPRO_LDAP_UNIT_ATTRIBUTE", "department")
+MAPRO_LDAP_UNIT_MAP = os.environ.get("MAPRO_LDAP_UNIT_MAP", "")
+MAPRO_LDAP_DEFAULT_UNIT = os.environ.get("MAPRO_LDAP_DEFAULT_UNIT", "")
+
+# Second factor (org/second_factor.py): administrators, the chief and the coordinators confirm each
+# sign-in with a TOTP code (django-otp), on the web and for API tokens. MAPRO_OTP_REQUIRED=0 turns it
+# off (`make demo` does; the test suite does too except in tests/test_second_factor.py).
+MAPRO_OTP_REQUIRED = _env_flag("MAPRO_OTP_REQUIRED", True)
+OTP_TOTP_ISSUER = "mapro MINDEF"
+# Wrong codes count toward the sign-in lock of org/signin.py (5 in 15 minutes), the one rule for
+# passwords and codes with its Spanish message; django-otp's own growing delay after each wrong code
+# would refuse even the right code for a while, without saying why.
+OTP_TOTP_THROTTLE_FACTOR = 0
+
 
 # Sessions end after this many minutes without a request: each request saves the session with a
 # fresh expiry. (Saving only once a minute would spare a write per page but make a page's queries

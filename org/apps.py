@@ -6,4 +6,4 @@ class OrgConfig(AppConfig):
     verbose_name = "Organización"
 
     def ready(self):
-        from . import signin  # noqa: F401  (counts failed sign-ins from user_login_failed)
+        from . import checks, signin  # noqa: F401  (directory settings checks; failed sign-ins counted from user_login_failed)

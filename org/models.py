@@ -104,3 +104,27 @@ class SignInFailure(models.Model):
 
     def __str__(self):
         return f"{self.username} desde {self.ip or '?'} ({self.at:%d/%m/%Y %H:%M})"
+
+
+class DirectoryAccount(models.Model):
+    """A user who signs in with the ministry's directory (org.directory), and the roles the directory
+    gave them. On each sign-in the directory's groups decide these roles: a role here is added or
+    removed with the groups; a role the user holds that is not here was granted by hand in the
+    administration and is kept."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="directory_account",
+                                verbose_name="usuario")
+    dn = models.CharField("nombre distinguido (DN)", max_length=500)
+    synced_at = models.DateTimeField("última sincronización")
+    roles = models.ManyToManyField(
+        Role, blank=True, related_name="+", verbose_name="roles otorgados por el directorio",
+        help_text="Se quitan cuando la persona deja el grupo del directorio. Quite un rol de esta lista para "
+                  "que quede como otorgado a mano.")
+
+    class Meta:
+        verbose_name = "cuenta del directorio"
+        verbose_name_plural = "cuentas del directorio"
+        ordering = ["user__username"]
+
+    def __str__(self):
+        return self.dn

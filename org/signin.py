@@ -10,7 +10,8 @@ our Spanish messages and the API's 429, where axes would add its own middleware,
 settings and a dependency to follow for a rule this small.
 
 Refused attempts while locked are not counted, so the lock ends 15 minutes after the failure that
-set it, however often the guesser keeps trying."""
+set it, however often the guesser keeps trying. Nor are attempts the directory could not answer
+(org.directory). Wrong second-factor codes (org.second_factor) are counted like wrong passwords."""
 from __future__ import annotations
 
 import ipaddress
@@ -88,6 +89,8 @@ def clear(username) -> None:
 def _count_failure(sender, credentials, request=None, **kwargs):
     if getattr(request, "mapro_signin_locked", None):
         return  # refused while locked: not a guess that reached the password
+    if getattr(request, "mapro_directory_down", None):
+        return  # the directory did not answer (org.directory): nobody checked the password
     username = credentials.get("username")
     if username is not None:
         record_failure(username, client_ip(request))
@@ -108,4 +111,8 @@ class SignInForm(AuthenticationForm):
         except forms.ValidationError:
             if getattr(self.request, "mapro_signin_locked", None):
                 raise forms.ValidationError(locked_message(), code="locked") from None
+            if getattr(self.request, "mapro_directory_down", None):
+                from .directory import DIRECTORY_DOWN
+
+                raise forms.ValidationError(DIRECTORY_DOWN, code="directory_down") from None
             raise

@@ -52,3 +52,13 @@ def attachments_storage(tmp_path_factory):
 def fast_password_hashing(settings):
     # Real PBKDF2 costs ~0.3 s per user; the stories create dozens of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def second_factor_off(settings):
+    """The second factor (org/second_factor.py) is on by default in production and under `make test`,
+    but the stories sign the chief, the coordinators and administrators in with `client.force_login`,
+    `admin_client` or `Api("jefe-ogtie")` — about the work, not the sign-in. So it is off here for
+    every test, and tests/test_second_factor.py (and the directory stories that need it) turn it on
+    with `settings.MAPRO_OTP_REQUIRED = True`."""
+    settings.MAPRO_OTP_REQUIRED = False

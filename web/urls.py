@@ -3,7 +3,7 @@ from django.urls import path
 
 from org.signin import SignInForm
 
-from . import casefile, views
+from . import casefile, second_factor, views
 from .favicon import favicon
 
 urlpatterns = [
@@ -12,6 +12,8 @@ urlpatterns = [
     path("ingresar/", auth_views.LoginView.as_view(template_name="web/login.html", authentication_form=SignInForm),
          name="login"),
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
+    path("ingresar/verificacion/", second_factor.verify, name="second-factor"),
+    path("ingresar/activar-verificacion/", second_factor.enrol, name="second-factor-enrol"),
     path("procedimientos/", views.catalogue, name="catalogue"),
     path("procedimientos/<str:code>/", views.procedure_detail, name="procedure"),
     path("procedimientos/<str:code>/bpmn", views.procedure_bpmn, name="procedure-bpmn"),

@@ -334,8 +334,11 @@ def synchronise(user, person: DirectoryPerson):
 class DirectoryBackend(SignInGuard, ModelBackend):
     """Signs in with the directory (settings MAPRO_LDAP_*); does nothing while MAPRO_LDAP_URL is empty."""
 
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        return super().authenticate(request, username, password, **kwargs) if enabled() else None
+
     def check_credentials(self, request, username, password, **kwargs):
-        if not enabled() or not isinstance(username, str) or not isinstance(password, str):
+        if not isinstance(username, str) or not isinstance(password, str):
             return None
         username = username.strip()
         # An empty password would be an anonymous bind, which the directory accepts: never.

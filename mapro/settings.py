@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "documents",
     "api",
     "web",
+    "ops",
 ]
 
 MIDDLEWARE = [

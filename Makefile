@@ -1,8 +1,14 @@
-# mapro: two commands on a fresh machine with Python 3.11 and make.
+# mapro: two commands on a fresh machine with Python 3.11 or later (3.11, 3.12, 3.13) and make.
 #   make demo   set up and serve the system with demo data on http://127.0.0.1:$(PORT)
 #   make test   set up and run every test
-PYTHON ?= python3.11
-VENV := .venv
+# PYTHON: the newest of python3.13, python3.12, python3.11 and python3 on the PATH that runs and is
+# 3.11 or later (PYTHON=/path/to/python to choose). VENV: where the virtualenv goes (.venv).
+PYTHON_AT_LEAST := import sys; sys.exit(sys.version_info < (3, 11))
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	$$p -c '$(PYTHON_AT_LEAST)' >/dev/null 2>&1 && { echo $$p; break; }; done)
+endif
+VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
@@ -10,7 +16,8 @@ STAMP := $(VENV)/.installed
 .PHONY: setup demo test bench clean
 
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Se necesita $(PYTHON)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -c '$(PYTHON_AT_LEAST)' >/dev/null 2>&1 || { \
+	  echo "Se necesita Python 3.11 o posterior (python3.13, python3.12, python3.11 o python3; o PYTHON=/ruta/python)."; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

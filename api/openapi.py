@@ -139,7 +139,8 @@ OPENAPI = {
             "CaseList": {
                 "type": "object",
                 "properties": {
-                    "count": {"type": "integer", "description": "Casos que coinciden (todas las páginas)"},
+                    "count": {"type": "integer", "description": "Casos que coinciden (todas las páginas), contados hasta 1000"},
+                    "count_exact": {"type": "boolean", "description": "false: coinciden más de «count» casos; las páginas siguen («next»)"},
                     "page": {"type": "integer"}, "page_size": {"type": "integer", "const": 50},
                     "next": {"type": ["integer", "null"]}, "previous": {"type": ["integer", "null"]},
                     "results": {"type": "array", "items": {"$ref": "#/components/schemas/CaseSummary"}},

@@ -378,14 +378,14 @@ def _case_list(request):
     except search.BadFilter as exc:
         raise workflow.Invalid(exc.detail, {exc.param: "inválido"}) from None
     cases = search.search(request.user, filters)
-    count = cases.count()
+    count, exact = search.count(cases)   # exact up to search.COUNT_LIMIT
     start = (page - 1) * API_PAGE_SIZE
-    results = [case_summary(c) for c in cases[start:start + API_PAGE_SIZE]] if start < count else []
+    rows = list(cases[start:start + API_PAGE_SIZE + 1])   # one more: is there a next page?
     return JsonResponse({
-        "count": count, "page": page, "page_size": API_PAGE_SIZE,
-        "next": page + 1 if start + API_PAGE_SIZE < count else None,
+        "count": count, "count_exact": exact, "page": page, "page_size": API_PAGE_SIZE,
+        "next": page + 1 if len(rows) > API_PAGE_SIZE else None,
         "previous": page - 1 if page > 1 else None,
-        "results": results,
+        "results": [case_summary(c) for c in rows[:API_PAGE_SIZE]],
     })
 
 

@@ -1,6 +1,9 @@
-"""`make bench`: measure the engine step, the persisted step and the inbox; print a table.
+"""`make bench`: measure the engine step, the persisted step, the inbox and the case search; print a table.
 
-    python -m bench.run [--keep] [--skip-inbox] [--only sqlite|postgresql]
+    python -m bench.run [--keep] [--parts persisted,inbox,search] [--skip-inbox] [--skip-search]
+                        [--only sqlite|postgresql]
+
+    e.g. only the inbox on SQLite:   python -m bench.run --parts inbox --only sqlite
 
 1. raw step       restore + complete one ready task + serialize with engine.runtime.ProcedureEngine
                   (no Django), in this process.
@@ -9,9 +12,13 @@
                   reads DATABASE_URL once per process, so each database runs in its own subprocess.
 3. inbox          cases.workflow.inbox(user, "mine" | "available")[:50] on 1,000,000 tasks, 100,000
                   open, in the same two databases, after the persisted step.
+4. search         cases.search on 100,000 cases (count + first page of 50, as the case list and
+                  GET /api/cases run it): a word, two words, procedure + status, a date range, for a
+                  coordinator, an office technician and a requester; on fresh databases of its own
+                  (var/bench/bench-search.sqlite3, PostgreSQL mapro_bench_search).
 
 Writes var/bench.json (milliseconds; one key per measure) and, per database, the query plans of
-the inbox in var/bench/explain-<vendor>.txt. The bench databases are removed at the end unless
+the inbox in var/bench/explain-<vendor>.txt and of the search in var/bench/explain-search-<vendor>.txt. The bench databases are removed at the end unless
 --keep is given.
 """
 from __future__ import annotations
@@ -29,8 +36,12 @@ from .common import (BASE_DIR, BENCH_DIR, INBOX_P95_TARGET_MS, JSON_MARKER, PROC
                      STEP_ITERATIONS, VAR_DIR, log)
 
 PG_HOST, PG_PORT, PG_USER, PG_DB = "127.0.0.1", 5432, "root", "mapro_bench"
+PG_SEARCH_DB = "mapro_bench_search"
 PG_ADMIN_DBS = ("postgres", "test")
 SQLITE_FILE = BENCH_DIR / "bench.sqlite3"
+SQLITE_SEARCH_FILE = BENCH_DIR / "bench-search.sqlite3"
+PARTS = ("persisted", "inbox", "search")
+SEARCH_P95_TARGET_MS = 100.0
 SUBPROCESS_TIMEOUT_S = 900
 
 
@@ -51,35 +62,45 @@ def _pg_admin():
     return None, last
 
 
-def pg_recreate() -> tuple[str | None, str]:
-    """Drop and create mapro_bench; returns (DATABASE_URL, "") or (None, why not)."""
+def pg_recreate(name: str = PG_DB) -> tuple[str | None, str]:
+    """Drop and create the database `name`; returns (DATABASE_URL, "") or (None, why not)."""
     conn, reason = _pg_admin()
     if conn is None:
         return None, reason
     with conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DB}")
-    return f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{PG_DB}", ""
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}", ""
 
 
-def pg_drop() -> None:
+def pg_drop(name: str = PG_DB) -> None:
     conn, _ = _pg_admin()
     if conn is not None:
         with conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def sqlite_remove() -> None:
+def sqlite_remove(file=SQLITE_FILE) -> None:
     for suffix in ("", "-journal", "-wal", "-shm"):
-        path = SQLITE_FILE.with_name(SQLITE_FILE.name + suffix)
+        path = file.with_name(file.name + suffix)
         if path.exists():
             path.unlink()
 
 
-def sqlite_recreate() -> str:
+def sqlite_recreate(file=SQLITE_FILE) -> str:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    sqlite_remove()
-    return f"sqlite:///{SQLITE_FILE}"
+    sqlite_remove(file)
+    return f"sqlite:///{file}"
+
+
+def recreate(vendor: str, search: bool = False) -> tuple[str | None, str]:
+    """A fresh bench database: (DATABASE_URL, "") or (None, why not)."""
+    if vendor == "sqlite":
+        return sqlite_recreate(SQLITE_SEARCH_FILE if search else SQLITE_FILE), ""
+    try:
+        return pg_recreate(PG_SEARCH_DB if search else PG_DB)
+    except Exception as exc:
+        return None, str(exc).strip()
 
 
 def run_part(module: str, database_url: str) -> tuple[dict | None, str]:
@@ -116,12 +137,52 @@ def _verdict(ok) -> str:
     return "ok" if ok else "MISSED"
 
 
+def _search_rows(vendor, search, parts, report, rows, problems) -> None:
+    """Report and table rows of measure 4."""
+    if "search" not in parts:
+        return
+    if not search:
+        rows.append(("search", vendor, "", "", "", "", "error"))
+        return
+    report[f"search.{vendor}.data"] = {**search["counts"], **search["build"], "server": search["server"]}
+    names = [k for k in ("text", "text_two_words", "procedure_status", "date_range") if k in search]
+    for name in names:
+        pooled = dict(search[name])
+        by_user = {k.split(".", 1)[1]: v for k, v in search["series"].items() if k.startswith(name + ".")}
+        missed = [u for u, v in by_user.items() if not v["meets_target"]]
+        worst = max(missed, key=lambda u: by_user[u]["p95_ms"]) if missed else None
+        for u, v in by_user.items():
+            if u != worst:
+                v.pop("explain", None)
+        pooled["by_user"] = by_user
+        report[f"search.{vendor}.{name}"] = pooled
+        rows.append((f"search {name}, count + first 50 of 100,000 cases", vendor, pooled["n"], _f(pooled["median_ms"]),
+                     _f(pooled["p95_ms"]), f"p95 <= {SEARCH_P95_TARGET_MS:g} ms",
+                     _verdict(pooled["worst_user_p95_ms"] <= SEARCH_P95_TARGET_MS)))
+        for user, s in by_user.items():
+            rows.append((f"  {user} ({s['matching']:,} of {s['visible_cases']:,} visible match)", vendor, s["n"],
+                         _f(s["median_ms"]), _f(s["p95_ms"]), "", _verdict(s["meets_target"])))
+            if not s["meets_target"]:
+                problems.append(f"{vendor} search {name} {user}: p95 {s['p95_ms']} ms > {SEARCH_P95_TARGET_MS:g} ms")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keep", action="store_true", help="keep the bench databases afterwards")
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help="comma-separated measures to run on the databases: persisted, inbox, search "
+                             "(default: all; the raw engine step always runs)")
     parser.add_argument("--skip-inbox", action="store_true", help="skip the 1,000,000-task inbox measure")
+    parser.add_argument("--skip-search", action="store_true", help="skip the 100,000-case search measure")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
     args = parser.parse_args()
+    parts = {p.strip() for p in args.parts.split(",") if p.strip()}
+    if parts - set(PARTS):
+        parser.error(f"unknown part(s) {', '.join(sorted(parts - set(PARTS)))}; choose from {', '.join(PARTS)}")
+    if args.skip_inbox:
+        parts.discard("inbox")
+    if args.skip_search:
+        parts.discard("search")
 
     started = time.perf_counter()
     load_before = os.getloadavg()
@@ -130,7 +191,8 @@ def main():
         "python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
         "loadavg_before": [round(x, 2) for x in load_before],
         "step_iterations": STEP_ITERATIONS, "ratio_target_max": RATIO_TARGET,
-        "inbox_p95_target_ms": INBOX_P95_TARGET_MS, "units": "milliseconds",
+        "inbox_p95_target_ms": INBOX_P95_TARGET_MS, "search_p95_target_ms": SEARCH_P95_TARGET_MS,
+        "parts": sorted(parts), "units": "milliseconds",
     }}
     problems: list[str] = []
     rows: list[tuple] = []
@@ -151,39 +213,45 @@ def main():
     databases = [args.only] if args.only else ["sqlite", "postgresql"]
     per_db: dict[str, dict] = {}
     for vendor in databases:
-        if vendor == "sqlite":
-            url, why = sqlite_recreate(), ""
-        else:
-            try:
-                url, why = pg_recreate()
-            except Exception as exc:
-                url, why = None, str(exc).strip()
-        if url is None:
-            message = (f"PostgreSQL at {PG_HOST}:{PG_PORT} is unreachable ({why}); "
-                       "skipping the PostgreSQL rows.")
-            print(f"bench: {message}", flush=True)
-            problems.append(message)
-            per_db[vendor] = {"skipped": message}
-            continue
-        log(f"bench: 2. persisted step on {vendor} ({url})")
-        persisted, error = run_part("persisted", url)
-        inbox = None
-        if not args.skip_inbox:
-            log(f"bench: 3. inbox on {vendor}: 1,000,000 tasks, 100,000 open")
-            inbox, inbox_error = run_part("inbox", url)
-            error = "; ".join(e for e in (error, inbox_error) if e)
-        if error:
-            problems.append(f"{vendor}: {error}")
-        per_db[vendor] = {"persisted": persisted, "inbox": inbox}
+        persisted = inbox = search = None
+        errors = []
+        if parts & {"persisted", "inbox"}:
+            url, why = recreate(vendor)
+            if url is None:
+                message = (f"PostgreSQL at {PG_HOST}:{PG_PORT} is unreachable ({why}); "
+                           "skipping the PostgreSQL rows.")
+                print(f"bench: {message}", flush=True)
+                problems.append(message)
+                per_db[vendor] = {"skipped": message}
+                continue
+            if "persisted" in parts:
+                log(f"bench: 2. persisted step on {vendor} ({url})")
+                persisted, error = run_part("persisted", url)
+                errors.append(error)
+            if "inbox" in parts:
+                log(f"bench: 3. inbox on {vendor}: 1,000,000 tasks, 100,000 open")
+                inbox, error = run_part("inbox", url)
+                errors.append(error)
+        if "search" in parts:
+            url, why = recreate(vendor, search=True)
+            if url is None:
+                errors.append(f"no database for the search measure ({why})")
+            else:
+                log(f"bench: 4. search on {vendor}: 100,000 cases ({url})")
+                search, error = run_part("search", url)
+                errors.append(error)
+        if any(errors):
+            problems.append(f"{vendor}: " + "; ".join(e for e in errors if e))
+        per_db[vendor] = {"persisted": persisted, "inbox": inbox, "search": search}
 
-    for vendor, parts in per_db.items():
-        if "skipped" in parts:
+    for vendor, done in per_db.items():
+        if "skipped" in done:
             for code in PROCEDURES:
-                report[f"persisted_step.{vendor}.{code}"] = {"skipped": parts["skipped"]}
+                report[f"persisted_step.{vendor}.{code}"] = {"skipped": done["skipped"]}
                 rows.append((f"persisted step {code}", vendor, "", "", "", "", "skipped"))
             continue
-        for code in PROCEDURES:
-            p = (parts["persisted"] or {}).get(code)
+        for code in PROCEDURES if "persisted" in parts else ():
+            p = (done["persisted"] or {}).get(code)
             r = raw_results[code]
             if not p:
                 report[f"persisted_step.{vendor}.{code}"] = {"error": "not measured"}
@@ -218,8 +286,9 @@ def main():
             if not ratio["meets_target"]:
                 problems.append(f"{vendor} {code}: persisted/raw median ratio x{ratio['median']} "
                                 f"(interleaved x{ratio['paired_median']}) exceeds x{RATIO_TARGET:g}")
-        inbox = parts.get("inbox")
-        if args.skip_inbox:
+        _search_rows(vendor, done.get("search"), parts, report, rows, problems)
+        inbox = done.get("inbox")
+        if "inbox" not in parts:
             continue
         if not inbox:
             rows.append(("inbox", vendor, "", "", "", "", "error"))
@@ -259,8 +328,10 @@ def main():
 
     if not args.keep:
         sqlite_remove()
+        sqlite_remove(SQLITE_SEARCH_FILE)
         if "postgresql" in per_db and "skipped" not in per_db["postgresql"]:
             pg_drop()
+            pg_drop(PG_SEARCH_DB)
 
     report["meta"]["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     report["meta"]["total_s"] = round(time.perf_counter() - started, 1)
@@ -273,12 +344,12 @@ def main():
     print()
     for problem in problems:
         print(f"problem: {problem}")
-    slow = [(key, name, s) for key, value in report.items() if key.startswith("inbox.") and isinstance(value, dict)
+    slow = [(key, name, s) for key, value in report.items() if key.startswith(("inbox.", "search.")) and isinstance(value, dict)
             for name, s in value.get("by_user", {}).items() if s.get("explain")]
     if slow:
         key, name, s = max(slow, key=lambda item: item[2]["p95_ms"])
-        print(f"\nslowest inbox query ({key}, {name}, p95 {s['p95_ms']} ms), EXPLAIN:\n{s['explain']}")
-        print(f"(all plans: {BENCH_DIR}/explain-<db>.txt)")
+        print(f"\nslowest query ({key}, {name}, p95 {s['p95_ms']} ms), EXPLAIN:\n{s['explain']}")
+        print(f"(all plans: {BENCH_DIR}/explain-<db>.txt, explain-search-<db>.txt)")
     print(f"\nwrote {VAR_DIR / 'bench.json'} in {report['meta']['total_s']} s "
           f"(load average before {load_before[0]:.1f}, after {report['meta']['loadavg_after'][0]:.1f}, "
           f"{os.cpu_count()} CPUs)")

@@ -48,8 +48,12 @@ class Case(models.Model):
         verbose_name = "caso"
         verbose_name_plural = "casos"
         ordering = ["-created_at"]
-        # Lists and searches show the newest cases first and filter by the day they started.
-        indexes = [models.Index(fields=["created_at", "id"], name="case_created")]
+        # Lists and searches show the newest cases first: walking this index they check who may
+        # see each case (procedure) and the usual filters (status) without reading its row.
+        indexes = [
+            models.Index(fields=["created_at", "procedure", "status"], name="case_list"),
+            models.Index(fields=["procedure", "status", "created_at"], name="case_procedure_status"),
+        ]
 
     def __str__(self):
         return self.number

@@ -34,6 +34,7 @@ import unicodedata
 from dataclasses import dataclass, fields as dataclass_fields
 from datetime import date, datetime, time, timedelta
 
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -43,14 +44,13 @@ from org.models import Unit
 
 from . import access, procedures
 from .models import Attachment, Case, CaseSearch, Comment, Event
+from .planner import Unindexed
 
 # --- the user's text -----------------------------------------------------------------------
 _WORD = re.compile(r"[^\W_]+")
 MAX_WORDS = 12
 MAX_QUERY_LENGTH = 200
 FTS_TABLE = "cases_casesearch_fts"   # SQLite only
-# Document columns, as FTS5 columns (SQLite) and tsvector weights (PostgreSQL).
-COLUMNS = {"number": "A", "subject": "A", "requester": "B", "unit": "C", "body": "D"}
 
 
 def words(text: str) -> list[str]:
@@ -88,16 +88,13 @@ def _fts5_match(terms: list[str], columns: tuple[str, ...] | None) -> str:
     return "(" + parts + ")"
 
 
-def _pg_tsquery(terms: list[str], columns: tuple[str, ...] | None) -> tuple[str, list]:
+def _pg_tsquery(terms: list[str]) -> tuple[str, list]:
     """Every word must match, either by its Spanish stem ("impresoras" finds "impresora") or as
-    the start of a whole word ("impres"); `columns` limits the match to those columns' weights."""
-    weights = "".join(sorted({COLUMNS[c] for c in columns})) if columns else ""
+    a whole word or the start of one, accents ignored ("instalacion", "impres")."""
     sql, params = [], []
     for t in terms:
-        stem = f"{t}:{weights}" if weights else t
-        prefix = f"{t}:*{weights}" if len(t) > 1 else stem
         sql.append("(to_tsquery('mapro_es', %s) || to_tsquery('mapro_simple', %s))")
-        params += [stem, prefix]
+        params += [t, f"{t}:*" if len(t) > 1 else t]
     return " && ".join(sql), params
 
 
@@ -108,14 +105,16 @@ def match(text: str = "", *, requester: str = "") -> RawSQL | None:
     if not terms and not people:
         return None
     if connection.vendor == "postgresql":
-        parts, params = [], []
-        for found, columns in ((terms, None), (people, ("requester",))):
+        conditions, params = [], []
+        for found, column in ((terms, "tsv"), (people, "tsv_requester")):
             if found:
-                sql, p = _pg_tsquery(found, columns)
-                parts.append(sql)
+                sql, p = _pg_tsquery(found)
+                # The planner sees the words and, from the column's statistics, how common they
+                # are: a rare word is looked up in the GIN index first, a common one is tested on
+                # the newest cases until a page is full (count() stops early too, see COUNT_LIMIT).
+                conditions.append(f"{column} @@ ({sql})")
                 params += p
-        query = " && ".join(f"({p})" for p in parts)
-        return RawSQL(f"SELECT case_id FROM {CaseSearch._meta.db_table} WHERE tsv @@ ({query})", params)
+        return RawSQL(f"SELECT case_id FROM {CaseSearch._meta.db_table} WHERE {' AND '.join(conditions)}", params)
     expression = " AND ".join(_fts5_match(found, columns)
                               for found, columns in ((terms, None), (people, ("requester",))) if found)
     return RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expression])
@@ -374,8 +373,35 @@ def search_cases(user, q: str = "", procedure: str = "", status: str = "", reque
         cases = cases.filter(created_at__lt=_day_start(date_to + timedelta(days=1)))
     found = match(q, requester=requester)
     if found is not None:
-        cases = cases.filter(pk__in=found)
+        # On SQLite the match is checked case by case rather than driving the query: walking the
+        # newest cases fills a page long before sorting every match would (cases/planner.py).
+        cases = cases.alias(_matched=Unindexed("id")).filter(_matched__in=found)
     return cases.order_by("-created_at", "-id")
+
+
+# A list counts its cases up to this many; past it, it says "more than" (count()). An exact count
+# of a common word's matches reads every one of them (a quarter of 100,000 cases costs more than
+# the page itself, on both databases); past a thousand the number helps nobody, and a search that
+# finds that many is refined, not paged through.
+COUNT_LIMIT = 1_000
+
+
+def count(cases: QuerySet) -> tuple[int, bool]:
+    """How many cases the list holds, counted up to COUNT_LIMIT: (count, exact)."""
+    found = cases.order_by()[:COUNT_LIMIT + 1].count()
+    return min(found, COUNT_LIMIT), found <= COUNT_LIMIT
+
+
+class Pages(Paginator):
+    """A Paginator over a list whose count is count()'s: at most COUNT_LIMIT cases are paged."""
+
+    def __init__(self, cases: QuerySet, per_page: int):
+        super().__init__(cases, per_page)
+        self.total, self.exact = count(cases)
+
+    @property
+    def count(self) -> int:
+        return self.total
 
 
 def search(user, filters: Filters, *, mine: bool = False) -> QuerySet:

@@ -70,7 +70,7 @@ def test_a_requester_finds_only_their_own_cases(people):
     page = web(people["ana"]).get("/casos/", {"all": "1", "q": "impresora"}).content.decode()
     assert mine.number in page and theirs.number not in page
     # Even by the other case's own number.
-    assert api.get("/api/cases", q=theirs.number).json() == {"count": 0, "page": 1, "page_size": 50,
+    assert api.get("/api/cases", q=theirs.number).json() == {"count": 0, "count_exact": True, "page": 1, "page_size": 50,
                                                               "next": None, "previous": None, "results": []}
 
 
@@ -223,6 +223,21 @@ def test_api_list_pages_by_fifty_and_names_bad_parameters(people):
         assert body["error"] == "datos_invalidos" and f"«{name}»" in body["detail"] and name in body["errors"], body
     # POST on the same path still starts a case.
     assert api.post("/api/cases", {"procedure": SUPPORT, "data": ticket("Otro pedido")}).status_code == 201
+
+
+def test_a_search_that_finds_very_many_says_more_than_and_still_pages(people, monkeypatch):
+    monkeypatch.setattr(search, "COUNT_LIMIT", 3)
+    for n in range(5):
+        workflow.start_case(people["ana"], SUPPORT, subject=f"Monitor {n}")
+    api = Api("ana")
+    first = api.get("/api/cases", q="monitor").json()
+    assert (first["count"], first["count_exact"], len(first["results"])) == (3, False, 5)
+    monkeypatch.setattr(search, "COUNT_LIMIT", 10)
+    assert api.get("/api/cases", q="monitor").json()["count"] == 5
+    monkeypatch.setattr(search, "COUNT_LIMIT", 3)
+    page = web(people["ana"]).get("/casos/", {"q": "monitor"}).content.decode()
+    assert "Más de 3 casos" in page
+    assert len(csv_rows(web(people["ana"]).get("/casos/exportar.csv", {"q": "monitor"}))) == 6   # the export is not capped
 
 
 def test_case_and_task_json_say_what_the_case_is_about(people):

@@ -189,10 +189,11 @@ def case_list(request):
     """My requests, or (all=1) every case I may see; searched and filtered by the URL's parameters."""
     filters, errors, mine = _list_filters(request)
     cases = search.search(request.user, filters, mine=mine)
-    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    pages = search.Pages(cases, 50)   # counted up to search.COUNT_LIMIT
+    page = pages.get_page(request.GET.get("page"))
     mine_query, all_query = urlencode(filters.params()), urlencode({"all": "1", **filters.params()})
     return render(request, "web/cases.html", {
-        "page": page, "show_all": not mine, "filters": filters, "errors": errors,
+        "page": page, "count_exact": pages.exact, "show_all": not mine, "filters": filters, "errors": errors,
         "query": mine_query if mine else all_query, "mine_query": mine_query, "all_query": all_query,
         "values": request.GET, "statuses": Case.Status.choices, "sheets": procedures.sheets().values(),
         "units": Unit.objects.order_by("acronym"), "export_limit": export.EXPORT_LIMIT,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
+from django.dispatch import Signal
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -23,6 +24,11 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from . import signin
 
 CODE_DIGITS = 6
+
+# Sent when a right code completes a sign-in (Django's user_logged_in came earlier, with the password):
+# sender=__name__, request, user, device, via ("web" or "api"). A wrong code is a user_login_failed
+# whose credentials carry "otp" (masked), never the code itself.
+second_factor_passed = Signal()
 
 
 def required(user) -> bool:
@@ -77,6 +83,8 @@ def check(request, user, code, devices=None):
         for device in (devices if devices is not None else confirmed_devices(user)):
             if device.verify_token(code):
                 signin.clear(user.get_username())
+                via = "api" if getattr(request, "path_info", "").startswith("/api/") else "web"
+                second_factor_passed.send(sender=__name__, request=request, user=user, device=device, via=via)
                 return device
     failed(request, user)
     return None

@@ -163,6 +163,28 @@ def test_tokens_for_these_people_need_the_code_too(staff):
     assert token(otp=code_for(secret, 2)).status_code == 429
 
 
+def test_a_right_code_is_announced_for_the_audit_trail_and_a_wrong_one_is_a_failed_sign_in(staff):
+    from django.contrib.auth.signals import user_login_failed
+
+    from org.second_factor import second_factor_passed
+
+    passed, failed = [], []
+    second_factor_passed.connect(lambda sender, **kw: passed.append(kw), weak=False, dispatch_uid="t-passed")
+    user_login_failed.connect(lambda sender, credentials, **kw: failed.append(credentials), weak=False,
+                              dispatch_uid="t-failed")
+    try:
+        client = sign_in("coord-gobierno-ti")
+        secret = enrol(client)
+        response = Client().post("/api/auth/token", {"username": "coord-gobierno-ti", "password": PASSWORD,
+                                                     "otp": a_wrong_code(secret)}, content_type="application/json")
+        assert response.status_code == 401
+    finally:
+        second_factor_passed.disconnect(dispatch_uid="t-passed")
+        user_login_failed.disconnect(dispatch_uid="t-failed")
+    assert [(p["user"].username, p["via"]) for p in passed] == [("coord-gobierno-ti", "web")]
+    assert failed == [{"username": "coord-gobierno-ti", "otp": "********"}]
+
+
 def test_an_employee_without_those_roles_never_sees_the_step(staff):
     client = sign_in("operador-mesa-ayuda")
     assert client.get("/").status_code == 200

@@ -67,7 +67,10 @@ def attachments(request, case_id):
 
 @api_view("GET")
 def download(request, attachment_id):
-    return attachment_response(access.attachment_for(request.user, attachment_id))
+    attachment = access.attachment_for(request.user, attachment_id)
+    response = attachment_response(attachment)
+    casefile.downloaded(request, attachment)
+    return response
 
 
 @api_view("POST")

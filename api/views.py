@@ -287,7 +287,36 @@ def token(request):
                                                "aplicación de autenticación: envíelo en «otp».")
         if second_factor.check(request, user, body["otp"]) is None:
             return error(401, "otp_invalido", "El código de verificación no es válido.")
-    return JsonResponse({"token": ApiToken.issue(user)})
+    return JsonResponse({"token": _issue_token(request, user)})
+
+
+def _issue_token(request, user) -> str:
+    """A new token for the user and its audit entry ("token.issued": the API's sign-in), together."""
+    import audit
+    from django.db import transaction
+
+    from .models import _digest
+
+    with transaction.atomic():
+        key = ApiToken.issue(user)
+        issued = ApiToken.objects.only("pk", "expires_at").get(digest=_digest(key))
+        audit.record("token.issued", actor=user, obj=issued, label=user.username, request=request,
+                     after={"token": issued.pk, "expires_at": issued.expires_at})
+    return key
+
+
+def _revoke_token(request, token_id) -> bool:
+    """Revoke one of the caller's tokens, with its audit entry; False if it is not theirs."""
+    import audit
+    from django.db import transaction
+
+    with transaction.atomic():
+        deleted, _ = ApiToken.objects.filter(pk=token_id, user=request.user).delete()
+        if deleted:
+            audit.record("token.revoked", actor=request.user, object_type="token", object_id=token_id,
+                         label=request.user.username, request=request,
+                         after={"token": token_id, "current": token_id == request.api_token.pk})
+    return bool(deleted)
 
 
 def token_json(token, current) -> dict:
@@ -303,7 +332,7 @@ def token_json(token, current) -> dict:
 @api_view("POST")
 def token_logout(request):
     """Revoke the token this request came with."""
-    request.api_token.delete()
+    _revoke_token(request, request.api_token.pk)
     return HttpResponse(status=204)
 
 
@@ -315,8 +344,8 @@ def token_list(request):
 
 @api_view("DELETE")
 def token_revoke(request, token_id):
-    deleted, _ = ApiToken.objects.filter(pk=token_id, user=request.user).delete()
-    if not deleted:  # someone else's token is "not found" too: its number is nobody's business
+    # Someone else's token is "not found" too: its number is nobody's business.
+    if not _revoke_token(request, token_id):
         return error(404, "no_encontrado", f"No existe el token {token_id} entre los suyos.")
     return HttpResponse(status=204)
 
@@ -391,7 +420,11 @@ def _case_list(request):
 
 @api_view("GET")
 def case_detail(request, case_id):
-    return JsonResponse(case_json(access.case_for(request.user, case_id), request.user))
+    import audit
+
+    case = access.case_for(request.user, case_id)
+    audit.personal_data_shown(request, case)
+    return JsonResponse(case_json(case, request.user))
 
 
 @api_view("POST")

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+import audit
+
 from .models import Attachment, Case, Comment, Event, SheetVersion, Task
 
 # The administration speaks Spanish like the rest of the system.
@@ -52,6 +54,17 @@ class CaseAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # its history goes with it
+
+    def save_model(self, request, obj, form, change):
+        """What the office may still correct here (subject, priority, requesting unit) is recorded in
+        the audit trail with its value before and after, in the admin's transaction."""
+        super().save_model(request, obj, form, change)
+        changed = [name for name in form.changed_data if name in form.fields]
+        if changed:
+            value = lambda v: getattr(v, "pk", v)   # noqa: E731 - a unit as its id
+            audit.record("case.changed", actor=request.user, obj=obj, request=request,
+                         before={name: value(form.initial.get(name)) for name in changed},
+                         after={name: value(form.cleaned_data.get(name)) for name in changed})
 
 
 @admin.register(Task)

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
+import audit
+
 from . import access, filetypes, workflow
 from .models import Attachment, Case, Comment, Event, Task
 from .workflow import Conflict, Forbidden, Invalid, WorkflowError
@@ -94,6 +96,8 @@ def add_comment(user, case_id, body, internal=False) -> Comment:
     body = _text(body, "body", "El mensaje", BODY_MAX, "Escriba el mensaje.")
     with transaction.atomic():
         comment = Comment.objects.create(case=case, author=user, body=body, internal=internal)
+        audit.record("comment.added", actor=user, obj=case, created_at=comment.created_at,
+                     after={"comment": comment.pk, "internal": internal})
     _reindex(case.pk)
     return comment
 
@@ -187,6 +191,9 @@ def add_attachment(user, case_id, uploaded_file, task=None, field_key="", intern
     try:
         with transaction.atomic():
             attachment.save()
+            audit.record("attachment.added", actor=user, obj=case, created_at=attachment.created_at, after={
+                "attachment": attachment.pk, "name": attachment.name, "size": attachment.size,
+                "sha256": attachment.sha256, "internal": internal})
     except BaseException:
         _discard([attachment])
         raise
@@ -263,6 +270,13 @@ def start_with_files(user, code, start_key, data: dict, files: dict, **start) ->
             raise Invalid("Los datos iniciales solo se aceptan cuando la primera actividad le corresponde a usted.",
                           {"data": "no aplicable"})
         return complete_with_files(user, mine[0], data, files, None)
+
+
+def downloaded(request, attachment) -> None:
+    """Record that the request's user is being handed the attachment's file (the download views,
+    once the access check passed and the file opened)."""
+    audit.record("attachment.downloaded", actor=request.user, obj=attachment.case, request=request,
+                 after={"attachment": attachment.pk, "name": attachment.name, "sha256": attachment.sha256})
 
 
 # --- withdrawal -----------------------------------------------------------------------------

@@ -6,8 +6,9 @@ the engine step itself. Here the task and its case are read in one plain SELECT,
 completion is written:
 
 - on PostgreSQL, one statement of data-modifying CTEs. The task row is locked first; the case's
-  compare-and-set is gated on that lock, and every other write on the compare-and-set, so either
-  the whole step is written or nothing is (a single statement is atomic even in autocommit);
+  compare-and-set is gated on that lock, and every other write on the compare-and-set (the audit
+  entry included), so either the whole step is written or nothing is (a single statement is
+  atomic even in autocommit);
 - on SQLite, one IMMEDIATE transaction of plain statements (in-process, a statement costs no
   round trip), rolled back if the task or the case was taken meanwhile.
 
@@ -21,6 +22,7 @@ from datetime import datetime
 
 from django.db import connection, transaction
 
+from audit.models import Entry
 from org.models import held_roles_sql
 
 from .models import Case, Event, Task, TaskOffer
@@ -30,6 +32,8 @@ EVENT_COLUMNS = ("case_id", "task_id", "kind", "activity", "name", "role", "user
 TASK_COLUMNS = ("case_id", "procedure", "engine_id", "activity", "waiting", "name", "role", "roles", "assignee_id",
                 "unit_id", "status", "created_at", "due_at")
 OFFER_COLUMNS = ("task_id", "role", "unit_id", "procedure", "due_at")
+# The audit entry is inserted unsealed, with every column of the model but its id.
+AUDIT_COLUMNS = tuple(f.column for f in Entry._meta.concrete_fields if not f.primary_key)
 
 
 class Lost(Exception):
@@ -53,6 +57,7 @@ class Completion:
     new_tasks: list[Task] = field(default_factory=list)    # unsaved; offered unless assigned
     stale_engine_ids: frozenset[str] = frozenset()         # open tasks the engine no longer has ready
     subject: str | None = None                             # the case's new subject, from a field marked `subject`
+    audit: Entry | None = None                             # the "task.completed" audit entry, unsaved
 
 
 class _Columns:
@@ -127,8 +132,8 @@ def _finished_event(c: Completion) -> Event:
 
 
 def record_completion(c: Completion) -> None:
-    """Write the completed task, the advanced case, its events, the new tasks and their offers,
-    and cancel the stale tasks; raise Lost (having written nothing) if the task or the case was
+    """Write the completed task, the advanced case, its events, its audit entry, the new tasks and
+    their offers, and cancel the stale tasks; raise Lost (having written nothing) if the task or the case was
     taken meanwhile."""
     if connection.vendor == "postgresql":
         _record_postgresql(c)
@@ -188,6 +193,13 @@ def _record_postgresql(c: Completion) -> None:
         INSERT INTO {event_t} ({", ".join(EVENT_COLUMNS)})
         SELECT * FROM ({rows}) AS v WHERE EXISTS (SELECT 1 FROM advanced))""")
     params += values
+
+    if c.audit is not None:
+        rows, values = _typed_rows(Entry, AUDIT_COLUMNS, [_values(c.audit, AUDIT_COLUMNS)])
+        parts.append(f"""audited AS (
+            INSERT INTO {Entry._meta.db_table} ({", ".join(AUDIT_COLUMNS)})
+            SELECT * FROM ({rows}) AS v WHERE EXISTS (SELECT 1 FROM advanced))""")
+        params += values
 
     if c.new_tasks:
         rows, values = _typed_rows(Task, TASK_COLUMNS, [_values(t, TASK_COLUMNS) for t in c.new_tasks])
@@ -250,6 +262,8 @@ def _record_plain(c: Completion) -> None:
         cursor.execute(f"DELETE FROM {offer_t} WHERE task_id IN ({', '.join(['%s'] * len(withdrawn))})", withdrawn)
         events = [c.event] + ([_finished_event(c)] if c.finished else [])
         _insert(cursor, event_t, EVENT_COLUMNS, [_values(e, EVENT_COLUMNS) for e in events])
+        if c.audit is not None:
+            _insert(cursor, Entry._meta.db_table, AUDIT_COLUMNS, [_values(c.audit, AUDIT_COLUMNS)])
         if c.new_tasks:
             created = dict((engine_id, pk) for pk, engine_id in _insert(
                 cursor, task_t, TASK_COLUMNS, [_values(t, TASK_COLUMNS) for t in c.new_tasks], "id, engine_id"))

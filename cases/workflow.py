@@ -1,9 +1,9 @@
 """Starting cases and moving them on: the only code that writes cases and tasks.
 
-Each operation is one transaction. Completing a task takes its row only if it is still open
-(and free or held by the user) and advances the case with a compare-and-set on `lock_version`
-(cases.store writes both in one statement), so when two people complete the same task at once
-exactly one wins and the case moves on once.
+Each operation is one transaction, its audit entry (audit.record) written in it. Completing a task
+takes its row only if it is still open (and free or held by the user) and advances the case with a
+compare-and-set on `lock_version` (cases.store writes both in one statement), so when two people
+complete the same task at once exactly one wins and the case moves on once.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+import audit
 from engine.forms import validate_submission
 from engine.runtime import EngineError
 from org.models import Role, knows_role_slugs, remember_role_slugs, role_slugs, unit_id_of
@@ -200,6 +201,9 @@ def start_case(user, code: str, start_key: str | None = None, data: dict | None 
         )
         Event.objects.create(case=case, kind=Event.Kind.STARTED, user=user, created_at=now,
                              note=labels.get(start_key, "") if start_key else "")
+        audit.record("case.started", actor=None if scheduled else user, obj=case, created_at=now, after={
+            "procedure": case.procedure, "version": case.version, "start": case.start_key or None,
+            "subject": case.subject, "priority": case.priority, "status": case.status})
         search.index_new_case(case, user, case.requester_unit)
         tasks, _ = _plan_tasks(case, engine, workflow, now, known=set())
         Task.objects.bulk_create(tasks)
@@ -337,6 +341,7 @@ def claim_task(task_id, user) -> Task:
         _withdraw([task.pk])
         Event.objects.create(case=task.case, task=task, kind=Event.Kind.CLAIMED, activity=task.activity,
                              name=task.name, role=task.role, user=user, created_at=now)
+        _audit_assignee("task.claimed", user, task, None, user)
     task.refresh_from_db()
     return task
 
@@ -353,6 +358,7 @@ def release_task(task_id, user) -> Task:
         _offer(task)
         Event.objects.create(case=task.case, task=task, kind=Event.Kind.RELEASED, activity=task.activity,
                              name=task.name, role=task.role, user=user)
+        _audit_assignee("task.released", user, task, user, None)
     task.refresh_from_db()
     return task
 
@@ -374,6 +380,7 @@ def reassign_task(task_id, by_user, to_username: str) -> Task:
     if not task.is_for_unit_of(target):
         raise Invalid(f"{_display(target)} no pertenece a la unidad solicitante ({task.unit.acronym}).",
                       {"assignee": "otra unidad"})
+    previous = task.assignee if task.assignee_id else None
     with transaction.atomic():
         changed = Task.objects.filter(pk=task.pk, status=Task.Status.OPEN).update(assignee=target, claimed_at=timezone.now())
         if not changed:
@@ -381,8 +388,17 @@ def reassign_task(task_id, by_user, to_username: str) -> Task:
         _withdraw([task.pk])
         Event.objects.create(case=task.case, task=task, kind=Event.Kind.REASSIGNED, activity=task.activity,
                              name=task.name, role=task.role, user=by_user, note=f"Reasignada a {target.username}")
+        _audit_assignee("task.reassigned", by_user, task, previous, target)
     task.refresh_from_db()
     return task
+
+
+def _audit_assignee(action: str, actor, task: Task, before, after) -> None:
+    """The audit entry of a task changing hands (claimed, released, reassigned): the case is its object."""
+    which = {"task": task.pk, "activity": task.activity}
+    audit.record(action, actor=actor, obj=task.case,
+                 before={**which, "assignee": before.username if before else None},
+                 after={**which, "assignee": after.username if after else None})
 
 
 def reassign_candidates(task: Task) -> list[str]:
@@ -452,11 +468,19 @@ def _complete_once(task_id, user, data: dict | None, decision: str | None) -> Ca
         raise Invalid(str(exc)) from None
     finished = engine.is_completed(workflow)
     new_tasks, stale = _plan_tasks(case, engine, workflow, now, assignments, known=still_open, previous=(task, user))
+    which = {"task": task.pk, "activity": task.activity}
+    completed = {**which, "status": Task.Status.COMPLETED, "decision": decision_label or None, "data": clean}
+    if finished:
+        completed["case_status"] = Case.Status.COMPLETED
     completion = store.Completion(
         task=task, user_id=user.pk, case=case, state=engine.serialize(workflow), finished=finished, now=now,
         event=Event(case=case, task=task, kind=Event.Kind.COMPLETED, activity=task.activity, name=task.name,
                     role=task.role, user_id=user.pk, decision=decision_label, data=clean, created_at=now),
         new_tasks=new_tasks, stale_engine_ids=stale, subject=_subject_from(view.fields, clean),
+        # Written by the same statement or transaction, only if the completion is.
+        audit=audit.entry("task.completed", actor=user, obj=case, created_at=now,
+                          before={**which, "status": Task.Status.OPEN}, after=completed,
+                          personal=audit.personal_paths(view.fields, clean)),
     )
     try:
         store.record_completion(completion)
@@ -532,6 +556,10 @@ def close_case(case: Case, user, status, kind, reason: str) -> None:
     Task.objects.filter(pk__in=open_ids).update(status=Task.Status.CANCELLED, completed_at=now)
     _withdraw(open_ids)
     Event.objects.create(case=case, kind=kind, user=user, note=reason[:300], created_at=now)
+    action = {Event.Kind.CANCELLED: "case.cancelled", Event.Kind.WITHDRAWN: "case.withdrawn"}[kind]
+    audit.record(action, actor=user, obj=case, created_at=now,
+                 before={"status": Case.Status.OPEN, "open_tasks": open_ids},
+                 after={"status": status, "reason": reason[:300]})
 
 
 # --- inbox ----------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ class RoleSpec:
     coordinator: bool = False
     chief: bool = False
     everyone: bool = False
+    auditor: bool = False    # reads the audit trail (with the chief)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,11 @@ class Organization:
         return frozenset(r.slug for r in self.roles if r.chief or r.coordinator)
 
     @property
+    def auditor_roles(self) -> frozenset[str]:
+        """Who reads the audit trail: the chief and the roles flagged `auditor` (the security specialist)."""
+        return frozenset(r.slug for r in self.roles if r.chief or r.auditor)
+
+    @property
     def role_slugs(self) -> set[str]:
         return {r.slug for r in self.roles}
 
@@ -78,7 +84,7 @@ def load_organization(directory: Path | str | None = None) -> Organization:
         RoleSpec(
             r["slug"], r["name"], r["unit"], tuple(r.get("aliases") or ()),
             bool(r.get("requester", False)), bool(r.get("coordinator", False)),
-            bool(r.get("chief", False)), bool(r.get("everyone", False)),
+            bool(r.get("chief", False)), bool(r.get("everyone", False)), bool(r.get("auditor", False)),
         )
         for r in raw["roles"]
     )

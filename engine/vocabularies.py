@@ -1,5 +1,6 @@
-"""The closed lists the sheets use (deviation kinds, schedule rules, field types), each key with
-its Spanish label, read once from catalog/vocabularies.yaml. No Django here."""
+"""The closed lists the sheets use (deviation kinds, schedule rules, field types) and the actions
+of the audit trail, each key with its Spanish label, read once from catalog/vocabularies.yaml.
+No Django here."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from pathlib import Path
 import yaml
 
 FILE_NAME = "vocabularies.yaml"
-SECTIONS = ("deviation_kinds", "schedule_rules", "field_types")
+SECTIONS = ("deviation_kinds", "schedule_rules", "field_types", "audit_actions")
 
 
 class VocabularyError(Exception):
@@ -49,6 +50,7 @@ class Vocabularies:
     deviation_kinds: Vocabulary
     schedule_rules: Vocabulary
     field_types: Vocabulary
+    audit_actions: Vocabulary
     source: str = FILE_NAME
 
 
@@ -97,3 +99,7 @@ def schedule_rule_label(rule: str) -> str:
 
 def field_type_label(field_type: str) -> str:
     return load_vocabularies().field_types.label(field_type)
+
+
+def audit_action_label(action: str) -> str:
+    return load_vocabularies().audit_actions.label(action)

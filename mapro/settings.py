@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "documents",
     "api",
     "web",
+    "audit",
     "ops",
 ]
 
@@ -75,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.middleware.AuditContextMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "org.second_factor.SecondFactorMiddleware",
     "org.middleware.NoStoreForSignedInMiddleware",
@@ -95,6 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "audit.context_processors.navigation",
             ],
         },
     },

@@ -48,6 +48,43 @@ def attachments_storage(tmp_path_factory):
     field.storage = original
 
 
+@pytest.fixture(autouse=True, scope="session")
+def audit_trail_emptied_between_tests():
+    """A transactional test ends with Django emptying the database (flush: DELETE on SQLite,
+    TRUNCATE on PostgreSQL), which the audit trail's append-only triggers refuse (audit migration
+    0002). The test database's flush lifts them for its own statements only."""
+    import importlib
+
+    from django.db.backends.postgresql.base import DatabaseWrapper as PostgreSQLWrapper
+    from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
+
+    PostgreSQL, SQLite = PostgreSQLWrapper.ops_class, SQLiteWrapper.ops_class
+
+    triggers = importlib.import_module("audit.migrations.0002_append_only")
+    table = "audit_entry"
+    lifted = {
+        SQLite: (["DROP TRIGGER IF EXISTS audit_entry_no_delete;"], [triggers.SQLITE_NO_DELETE + ";"]),
+        PostgreSQL: ([f"ALTER TABLE {table} DISABLE TRIGGER audit_entry_no_truncate;"],
+                     [f"ALTER TABLE {table} ENABLE TRIGGER audit_entry_no_truncate;"]),
+    }
+    originals = {ops: ops.sql_flush for ops in lifted}
+
+    def wrap(ops):
+        def sql_flush(self, style, tables, **kwargs):
+            statements = originals[ops](self, style, tables, **kwargs)
+            if table in tables and statements:
+                before, after = lifted[ops]
+                statements = [*before, *statements, *after]
+            return statements
+        return sql_flush
+
+    for ops in lifted:
+        ops.sql_flush = wrap(ops)
+    yield
+    for ops, original in originals.items():
+        ops.sql_flush = original
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # Real PBKDF2 costs ~0.3 s per user; the stories create dozens of users.

@@ -164,9 +164,12 @@ def attachment_response(attachment) -> FileResponse:
 @require_GET
 def download(request, attachment_id):
     try:
-        return attachment_response(access.attachment_for(request.user, attachment_id))
+        attachment = access.attachment_for(request.user, attachment_id)
+        response = attachment_response(attachment)
     except workflow.NotFound:
         raise Http404("No existe el adjunto") from None
+    casefile.downloaded(request, attachment)
+    return response
 
 
 @login_required

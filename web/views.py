@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+import audit
 from cases import access, export, procedures, search, workflow
 from cases.models import Case, Task
 from engine.diagram import render_svg
@@ -221,6 +222,7 @@ def case_detail(request, case_id, casefile_form=None, status=200):
     s = procedures.sheet(case.procedure, case.version)
     open_tasks = list(case.tasks.filter(status=Task.Status.OPEN).select_related("assignee"))
     events = _history(case, request.user)
+    audit.personal_data_shown(request, case, events)
     done = {e.activity for e in events if e.kind == "completed"}
     return render(request, "web/case.html", {
         "case": case, "sheet": s, "open_tasks": open_tasks, "events": events,
@@ -234,6 +236,7 @@ def _task_page(request, task, values=None, errors=None, status=200, casefile_for
     view = workflow.describe(task, request.user)
     case = task.case
     events = _history(case, request.user)
+    audit.personal_data_shown(request, case, events)
     open_activities = set(case.tasks.filter(status=Task.Status.OPEN).values_list("activity", flat=True))
     organization = procedures.organization()
     candidates = []

@@ -1,4 +1,4 @@
-"""`mapro worker`: start the manual's periodic work on its dates."""
+"""`mapro worker`: start the manual's periodic work on its dates, and seal the audit trail."""
 import signal
 import threading
 from datetime import datetime
@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 from django.utils.dateparse import parse_datetime
 
+from audit import chain
 from schedules import scheduler
 
 
@@ -16,7 +17,8 @@ class Command(BaseCommand):
         "Cada --interval segundos revisa las fechas vencidas (hora de Lima) que aún no se iniciaron, "
         "mirando hacia atrás como máximo --catch-up días: en una instalación nueva o tras una parada larga "
         "no se inicia el atraso de todo el año, solo el de esos días. Varias instancias pueden correr a la vez: "
-        "cada fecha se inicia una sola vez. Termina ordenadamente con SIGTERM o Ctrl+C."
+        "cada fecha se inicia una sola vez. En cada revisión sella también las entradas nuevas del registro de "
+        "auditoría. Termina ordenadamente con SIGTERM o Ctrl+C."
     )
 
     def add_arguments(self, parser):
@@ -75,6 +77,22 @@ class Command(BaseCommand):
         return parsed
 
     def _pass(self, now, catch_up):
+        try:
+            self._start(now, catch_up)
+        finally:
+            self._seal()   # this pass's cases too; and even if starting failed
+
+    def _seal(self):
+        """Seal the audit trail's new entries (audit.chain); several workers never seal one twice."""
+        try:
+            sealed = chain.seal()
+        except Exception as exc:  # noqa: BLE001 - the scheduler still runs; the next pass seals
+            self.stderr.write(f"Error al sellar el registro de auditoría: {type(exc).__name__}: {exc}")
+            return
+        if sealed and self.verbosity >= 2:
+            self.stdout.write(f"Registro de auditoría: {sealed} entradas selladas.")
+
+    def _start(self, now, catch_up):
         started, failed = scheduler.run_pass(now, catch_up)
         for item in started:
             due = item.due

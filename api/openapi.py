@@ -187,6 +187,36 @@ OPENAPI = {
                     "field": {"type": ["string", "null"], "description": "El campo `file` de ese formulario"},
                 },
             },
+            "AuditEntry": {
+                "type": "object",
+                "required": ["id", "created_at", "action", "label", "before", "after", "sealed"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "seq": {"type": ["integer", "null"], "description": "Número en la cadena; null mientras no se sella"},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "actor": {"type": ["string", "null"], "description": "Usuario que actuó (o el intentado, en un ingreso fallido); null: el sistema"},
+                    "ip": {"type": ["string", "null"], "description": "Dirección desde la que actuó"},
+                    "action": {"type": "string", "description": "Clave de catalog/vocabularies.yaml (audit_actions), p. ej. task.completed"},
+                    "action_label": {"type": "string"},
+                    "object_type": {"type": ["string", "null"], "description": "case, user, role, unit, person, setting, token…"},
+                    "object_id": {"type": ["string", "null"]},
+                    "label": {"type": "string", "description": "El número del caso, el usuario, la clave del rol…"},
+                    "before": {"description": "Los campos que cambiaron, antes (datos personales enmascarados)"},
+                    "after": {"description": "Los mismos campos, después (datos personales enmascarados)"},
+                    "personal_data": {"type": "boolean", "description": "Si tiene datos personales (enmascarados aquí)"},
+                    "sealed": {"type": "boolean"},
+                    "hash": {"type": ["string", "null"], "description": "SHA-256 de la cadena"},
+                },
+            },
+            "AuditList": {
+                "type": "object",
+                "properties": {
+                    "count": {"type": "integer", "description": "Entradas que coinciden (todas las páginas)"},
+                    "page": {"type": "integer"}, "page_size": {"type": "integer", "const": 50},
+                    "next": {"type": ["integer", "null"]}, "previous": {"type": ["integer", "null"]},
+                    "results": {"type": "array", "items": {"$ref": "#/components/schemas/AuditEntry"}},
+                },
+            },
         },
     },
     "paths": {
@@ -379,6 +409,31 @@ OPENAPI = {
                     "type": "object",
                     "properties": {"data": {"type": "object"}, "decision": {"type": "string", "description": "Etiqueta de la respuesta, p. ej. «Sí»"}}}}}},
                 "responses": _responses({"$ref": "#/components/schemas/Case"}, 401, 403, 404, 409, 422),
+            }
+        },
+        "/api/audit": {
+            "get": {
+                "summary": "Registro de auditoría (Jefe(a), especialista de seguridad y superusuarios)",
+                "description": ("Cada cambio de estado, ingreso, salida y lectura de datos personales, del más reciente "
+                                "al más antiguo, 50 por página, con los datos personales enmascarados (Ley 29733). "
+                                "Para cualquier otra persona esta dirección no existe (404). Un valor inválido "
+                                "responde 422 y nombra el parámetro en «errors»."),
+                "parameters": [
+                    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
+                     "description": "Desde este día (AAAA-MM-DD o DD/MM/AAAA, hora de Lima)"},
+                    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
+                     "description": "Hasta este día, inclusive"},
+                    {"name": "actor", "in": "query", "schema": {"type": "string", "maxLength": 200},
+                     "description": "Parte del nombre de usuario"},
+                    {"name": "action", "in": "query", "schema": {"type": "string"},
+                     "description": "Una acción (task.completed) o su grupo (task)"},
+                    {"name": "object", "in": "query", "schema": {"type": "string", "maxLength": 200},
+                     "description": "El objeto tal como se muestra: número del caso, usuario, clave del rol…"},
+                    {"name": "ip", "in": "query", "schema": {"type": "string", "maxLength": 45},
+                     "description": "Una dirección IP o su comienzo (10.10.)"},
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                ],
+                "responses": _responses({"$ref": "#/components/schemas/AuditList"}, 401, 404, 422),
             }
         },
         "/api/openapi.json": {"get": {"summary": "Esta descripción", "security": [], "responses": {"200": {"description": "OpenAPI"}}}},

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from audit import api as audit_api
+
 from . import casefile, views
 
 urlpatterns = [
@@ -23,5 +25,6 @@ urlpatterns = [
     path("tasks/<int:task_id>/release", views.task_release, name="api-task-release"),
     path("tasks/<int:task_id>/reassign", views.task_reassign, name="api-task-reassign"),
     path("tasks/<int:task_id>/complete", views.task_complete, name="api-task-complete"),
+    path("audit", audit_api.trail, name="api-audit"),
     path("openapi.json", views.openapi, name="api-openapi"),
 ]

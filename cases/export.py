@@ -55,29 +55,31 @@ def _cell_text(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def to_csv(data: list[tuple]) -> bytes:
+def to_csv(data: list[tuple], headers: tuple[str, ...] = HEADERS) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(HEADERS)
+    writer.writerow(headers)
     for row in data:
         writer.writerow([v.strftime("%d/%m/%Y %H:%M") if isinstance(v, datetime) else _cell_text(v) for v in row])
     # With a byte order mark, Excel opens the file as UTF-8 (accents intact).
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_xlsx(data: list[tuple]) -> bytes:
+def to_xlsx(data: list[tuple], headers: tuple[str, ...] = HEADERS, title: str = "Casos",
+            widths: tuple[int, ...] = (26, 15, 50, 12, 10, 28, 18, 17, 17)) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("Casos")
+    sheet = book.create_sheet(title)
     sheet.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGHI", (26, 15, 50, 12, 10, 28, 18, 17, 17)):
-        sheet.column_dimensions[column].width = width
+    for n, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(n)].width = width
     header = []
-    for title in HEADERS:
-        cell = WriteOnlyCell(sheet, value=title)
+    for text in headers:
+        cell = WriteOnlyCell(sheet, value=text)
         cell.font = Font(bold=True)
         header.append(cell)
     sheet.append(header)

@@ -5,6 +5,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("programacion/", include("schedules.urls")),
+    path("auditoria/", include("audit.urls")),
     path("", include("web.urls")),
 ]
 

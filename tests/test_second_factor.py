@@ -67,6 +67,8 @@ def test_a_coordinator_enrols_with_the_qr_secret_signs_out_and_signs_in_again_wi
     assert response.status_code == 302 and response["Location"] == f"{ENROL}?next=%2Fcasos%2F"
     page = client.get(response["Location"]).content.decode()
     assert "Activar la verificación en dos pasos" in page and "<svg" in page and "mapro MINDEF" in page
+    # The QR code is plain SVG markup: no inline style or script, which the Content-Security-Policy forbids.
+    assert "style=" not in page and "<style" not in page and not re.search(r"<script(?![^>]*\bsrc=)", page)
     device = TOTPDevice.objects.get(user=staff["coord-infraestructura"])
     assert not device.confirmed
     assert device.config_url.startswith("otpauth://totp/mapro%20MINDEF%3Acoord-infraestructura?")

@@ -395,7 +395,9 @@ def case_create(request):
         raise workflow.Invalid("Indique el procedimiento.", {"procedure": "obligatorio"})
     case = workflow.start_case(request.user, str(body["procedure"]), body.get("start"), body.get("data"),
                                subject=body.get("subject") or "", priority=body.get("priority"))
-    data = case_json(case, request.user)
+    from .completion import completion_json   # the case as GET /api/cases/{id} shows it, built lean
+
+    data = completion_json(case, request.user)
     return JsonResponse({k: data[k] for k in ("id", "number", "procedure", "version", "status", "open_tasks")}, status=201)
 
 

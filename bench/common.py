@@ -44,6 +44,7 @@ def sample_value(f):
         "boolean": True, "date": "2026-11-27", "datetime": "2026-11-27T10:30",
         "email": "usuario@mindef.gob.pe", "url": "https://www.gob.pe/mindef", "ipv4": "10.10.1.20", "port": 443,
         "ports": "443, 8080", "dni": "45678912", "document": "INFORME N° 00045-2026-MINDEF/SG-OGTIE",
+        "phone": "987654321", "extension": "4321",
         "textarea": "Texto de prueba para el benchmark, con algo de detalle como lo escribiría una persona.",
     }.get(f.type, "Texto de prueba")
 

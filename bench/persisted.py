@@ -53,8 +53,9 @@ def _copy(obj, **changes):
     return model(**values)
 
 
-def clone_cases(case, count: int, tag: str = "C") -> list[int]:
-    """`count` copies of `case` (state and open tasks); returns the target task id of each copy.
+def clone_cases(case, count: int, tag: str = "C", target: int | None = None) -> list[int]:
+    """`count` copies of `case` (state and open tasks); returns the id of each copy's task for the
+    `target` activity (by default the plan's).
 
     Per-task rows that hang off an open task (extra roles, offers... whatever the schema has;
     history events excepted) are copied with it, so each copy is what the completion wrote."""
@@ -62,7 +63,7 @@ def clone_cases(case, count: int, tag: str = "C") -> list[int]:
 
     from cases.models import Case, Event, Task
 
-    target = PLANS[case.procedure]["target"]
+    target = target or PLANS[case.procedure]["target"]
     open_tasks = list(case.tasks.filter(status=Task.Status.OPEN))
     dependents = [rel for rel in Task._meta.related_objects
                   if rel.one_to_many and rel.related_model is not Event]

@@ -1,0 +1,195 @@
+"""Measure 6 of `make bench`: a case does not slow down as its history grows.
+
+S04.02.00.01 is carried round its QA loop (activity 22 «¿Se encontraron defectos? Sí» goes back to
+17) and the step that completes activity 18 is timed after 1, 20 and 100 rounds:
+
+- raw: restore + complete + serialize with engine.runtime.ProcedureEngine, no Django (this
+  process), and the same with the engine's compaction switched off, which is what the engine did
+  before (for comparison; SpiffWorkflow then keeps every task of every round);
+- persisted: cases.workflow.complete_task on the bench databases (`python -m bench.loop --json`,
+  one subprocess per database, DATABASE_URL set by bench.run): the case is walked there through
+  complete_task, then cloned, and each clone's activity 18 completed once.
+
+Target: the step after 100 rounds takes at most 1.5 times the step after 1 round (medians).
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+
+from .common import decision_for, emit_json, log, sample_data, stats
+
+CODE = "S04.02.00.01"
+ROUNDS = (1, 20, 100)
+TARGET_ACTIVITY = 18          # the first activity of a round after 17
+RAW_ITERATIONS = 200
+RAW_ITERATIONS_UNCOMPACTED = 40
+PERSISTED_ITERATIONS = 60
+RATIO_TARGET = 1.5
+ANSWERS = {3: "Sí", 8: "Alta o media", 30: "No"}
+
+
+def _decision(sheet, n: int, rounds_done: int, last_round: int):
+    if n == 22:
+        return "Sí" if rounds_done < last_round else "No"
+    if n in ANSWERS:
+        return ANSWERS[n]
+    return decision_for(sheet, n)
+
+
+# --- raw engine ------------------------------------------------------------------------------------
+def _clean(sheet, n, waiting=False):
+    from engine.forms import validate_submission
+
+    clean, errors = validate_submission(() if waiting else sheet.activity(n).form, sample_data(sheet, n, waiting))
+    assert not errors, (n, errors)
+    return clean
+
+
+def raw_states(engine) -> dict[int, str]:
+    """The serialized state with activity 18 ready after each round of ROUNDS (1 = first time)."""
+    sheet = engine.sheet
+    workflow = engine.start()
+    states, rounds = {}, 0
+    while len(states) < len(ROUNDS):
+        ready = engine.ready_tasks(workflow)
+        task = min(ready, key=lambda r: r.activity)
+        if task.activity == TARGET_ACTIVITY and not task.waiting and rounds + 1 in ROUNDS:
+            states[rounds + 1] = engine.serialize(workflow)
+        decision = _decision(sheet, task.activity, rounds, ROUNDS[-1]) if sheet.activity(task.activity).decision else None
+        engine.complete(workflow, task.id, _clean(sheet, task.activity, task.waiting), decision)
+        if task.activity == 22:
+            rounds += 1
+    return states
+
+
+def _time_raw_step(engine, state: str, iterations: int) -> dict:
+    sheet = engine.sheet
+    data = _clean(sheet, TARGET_ACTIVITY)
+    samples = []
+    gc.collect()
+    for i in range(iterations + 5):
+        t0 = time.perf_counter_ns()
+        workflow = engine.restore(state)
+        task = next(r for r in engine.ready_tasks(workflow) if r.activity == TARGET_ACTIVITY)
+        engine.complete(workflow, task.id, data)
+        engine.serialize(workflow)
+        if i >= 5:
+            samples.append(time.perf_counter_ns() - t0)
+    return stats(samples)
+
+
+def measure_raw() -> dict:
+    from engine import runtime
+    from engine.organization import load_organization
+    from engine.sheets import load_catalog
+
+    sheet = next(s for s in load_catalog() if s.code == CODE)
+    engine = runtime.ProcedureEngine(sheet, load_organization())
+    result = {}
+    for label, compact in (("compacted", runtime.compact), ("uncompacted", lambda workflow: 0)):
+        original = runtime.compact
+        runtime.compact = compact
+        try:
+            states = raw_states(engine)
+            iterations = RAW_ITERATIONS if label == "compacted" else RAW_ITERATIONS_UNCOMPACTED
+            series = {}
+            for r, state in states.items():
+                series[str(r)] = {**_time_raw_step(engine, state, iterations), "state_bytes": len(state),
+                                  "engine_tasks": len(engine.restore(state).tasks)}
+        finally:
+            runtime.compact = original
+        first, last = series[str(ROUNDS[0])]["median_ms"], series[str(ROUNDS[-1])]["median_ms"]
+        result[label] = {"rounds": series, "ratio_last_first": round(last / first, 2)}
+    result["compacted"]["meets_target"] = result["compacted"]["ratio_last_first"] <= RATIO_TARGET
+    return result
+
+
+# --- persisted -------------------------------------------------------------------------------------
+def _copy_history(case, task_ids: list[int]) -> None:
+    """Give each clone the case's history and search document too, so a clone after 100 rounds
+    weighs what the case does (clone_cases copies only the state and the open tasks)."""
+    from django.db import transaction
+
+    from cases.models import CaseSearch, Event, Task
+
+    from .persisted import _copy
+
+    clone_ids = list(Task.objects.filter(pk__in=task_ids).values_list("case_id", flat=True))
+    events = list(Event.objects.filter(case=case))
+    document = CaseSearch.objects.filter(case=case).first()
+    with transaction.atomic():
+        Event.objects.bulk_create([_copy(e, case_id=clone) for clone in clone_ids for e in events], batch_size=2000)
+        if document is not None:
+            CaseSearch.objects.bulk_create([_copy(document, case_id=clone, number=f"{document.number}-{clone}")
+                                            for clone in clone_ids])
+
+
+def measure_persisted(users: dict) -> dict:
+    from cases import procedures
+    from cases.models import Case, Event, Task
+    from cases.workflow import complete_task, start_case
+
+    from .persisted import clone_cases
+
+    sheet = procedures.sheet(CODE)
+    starter = users[sheet.activity(sheet.entry_points[0][2]).role]
+    case = start_case(starter, CODE)
+    rounds, series = 0, {}
+    data = sample_data(sheet, TARGET_ACTIVITY)
+    actor = users[sheet.activity(TARGET_ACTIVITY).role]
+    for _ in range(2000):
+        open_tasks = list(case.tasks.filter(status=Task.Status.OPEN).select_related("assignee").order_by("activity"))
+        task = open_tasks[0]
+        if task.activity == TARGET_ACTIVITY and rounds + 1 in ROUNDS and str(rounds + 1) not in series:
+            case.refresh_from_db()
+            clones = clone_cases(case, PERSISTED_ITERATIONS + 5, tag=f"L{rounds + 1}-", target=TARGET_ACTIVITY)
+            _copy_history(case, clones)
+            samples, cpu = [], []
+            gc.collect()
+            for i, task_id in enumerate(clones):
+                actor.__dict__.pop("_mapro_role_slugs", None)
+                t0, c0 = time.perf_counter_ns(), time.process_time_ns()
+                complete_task(task_id, actor, data, None)
+                if i >= 5:
+                    samples.append(time.perf_counter_ns() - t0)
+                    cpu.append(time.process_time_ns() - c0)
+            series[str(rounds + 1)] = {**stats(samples), "cpu_median_ms": stats(cpu)["median_ms"],
+                                       "state_bytes": len(case.state),
+                                       "events_in_case": Event.objects.filter(case=case).count()}
+            log(f"  loop {CODE} round {rounds + 1}: median {series[str(rounds + 1)]['median_ms']} ms, "
+                f"state {len(case.state)} B")
+            if len(series) == len(ROUNDS):
+                break
+        actor_of_task = task.assignee or users[task.role]
+        decision = _decision(sheet, task.activity, rounds, ROUNDS[-1]) if sheet.activity(task.activity).decision else None
+        case = complete_task(task.pk, actor_of_task, sample_data(sheet, task.activity, task.waiting), decision)
+        if task.activity == 22:
+            rounds += 1
+    first, last = series[str(ROUNDS[0])]["median_ms"], series[str(ROUNDS[-1])]["median_ms"]
+    ratio = round(last / first, 2)
+    assert Case.objects.filter(pk=case.pk).exists()
+    return {"rounds": series, "ratio_last_first": ratio, "meets_target": ratio <= RATIO_TARGET}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json", action="store_true", help="(persisted, in a bench database) one JSON line")
+    parser.add_argument("--raw", action="store_true", help="the raw engine measure only, no database")
+    args = parser.parse_args()
+    if args.raw:
+        print(measure_raw())
+        return
+    from .django_setup import setup, staff_users
+
+    vendor = setup()
+    result = measure_persisted(staff_users())
+    if args.json:
+        emit_json({"vendor": vendor, "results": result})
+    else:
+        print(result)
+
+
+if __name__ == "__main__":
+    main()

@@ -28,7 +28,8 @@ from .walker import Walker, scripted
 ROOT = Path(__file__).resolve().parent.parent
 SUPPORT = "S04.03.04.02"
 TICKET = {"asunto": "Red lenta", "detalle": "La red del piso 4 está lenta", "categoria": "Red e Internet", "ubicacion": "Piso 4"}
-RESTORE_DB = "mapro_restore_test"
+# One per test process: several runs (SQLite and PostgreSQL, other people's) may share the server.
+RESTORE_DB = f"mapro_restore_test_{os.getpid()}"
 
 pytestmark = pytest.mark.django_db(transaction=True)   # the backup reads in a transaction of its own
 

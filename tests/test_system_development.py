@@ -69,3 +69,25 @@ def test_external_publication_sub_flow_with_missing_data_and_failed_validation(s
     assert case["status"] == "completed"
     publication = next(h for h in case["history"] if h["activity"] == 31)
     assert publication["data"]["ip_privada_destino"] == "10.10.1.20"
+
+
+def test_a_hundred_rounds_of_the_qa_loop_keep_the_case_light(staff):
+    """Activity 22 «¿Se encontraron defectos? Sí» goes back to 17: after 100 rounds the stored engine
+    state is no larger than after the first (the engine drops finished rounds; the history keeps
+    them), and the case still ends as the manual says."""
+    from cases.models import Case
+
+    sizes = {}
+
+    def choose(task, visits):
+        if task["activity"] == 22:
+            sizes[visits[22]] = len(Case.objects.get(pk=task["case"]).state)
+            return "Sí" if visits[22] <= 100 else "No"
+        return {3: "Sí", 8: "Alta o media", 30: "No"}.get(task["activity"], task["decisions"][0])
+
+    case, path = Walker().run(CODE, "director-uo", choose, max_steps=800)
+    done = activities(path)
+    assert case["status"] == "completed"
+    assert done.count(17) == 101 and done.count(22) == 101 and done.count(15) == 1 and done[-1] == 45
+    assert len([h for h in case["history"] if h["activity"] == 18]) == 101     # the history keeps every round
+    assert sizes[101] < 1.5 * sizes[1], (sizes[1], sizes[20], sizes[101])

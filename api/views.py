@@ -409,7 +409,7 @@ def _case_list(request):
     except search.BadFilter as exc:
         raise workflow.Invalid(exc.detail, {exc.param: "inválido"}) from None
     cases = search.search(request.user, filters)
-    count, exact = search.count(cases)   # exact up to search.COUNT_LIMIT
+    count, exact = search.count(request.user, filters)   # exact up to search.COUNT_LIMIT
     start = (page - 1) * API_PAGE_SIZE
     rows = list(cases[start:start + API_PAGE_SIZE + 1])   # one more: is there a next page?
     return JsonResponse({

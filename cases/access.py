@@ -94,9 +94,10 @@ def visible_cases(user) -> QuerySet:
         TaskOffer.objects.filter(_offered_to(user)).values("task__case_id"),
     ]
     if mine:
-        # The cases of their procedures are seen anyway (rule 4): leave them out of the set where
-        # the row says its procedure (history events do not, and a join would cost more).
-        parts = [part if part.model is Event else part.exclude(procedure__in=mine) for part in parts]
+        # The cases of their procedures are seen anyway (rule 4): leave out their own requests
+        # and offers there (offers to an office role are many). Events and tasks are read from
+        # their (person, case) indexes alone, so they are left whole.
+        parts = [part.exclude(procedure__in=mine) if part.model in (Case, TaskOffer) else part for part in parts]
     first, *rest = (part.order_by() for part in parts)
     own = first.union(*rest)
     if not mine:

@@ -106,7 +106,9 @@ class Task(models.Model):
     name = models.CharField("nombre", max_length=300)
     role = models.CharField("rol", max_length=60)
     roles = models.CharField("roles", max_length=400, default="", help_text="Todos los roles que pueden atenderla, separados por comas")
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks_assigned", verbose_name="asignada a")
+    # assignee, completed_by: indexed with the case (Meta), which is what "the cases this person
+    # took part in" (access.visible_cases) reads, from the index alone.
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks_assigned", verbose_name="asignada a", db_index=False)
     # A requesting-unit activity (the Director(a)/Jefe(a) of the unit that asked) is offered only
     # to holders of its roles who belong to that unit.
     unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="solo para la unidad")
@@ -114,7 +116,7 @@ class Task(models.Model):
     created_at = models.DateTimeField("creada", default=timezone.now)
     claimed_at = models.DateTimeField("tomada", null=True, blank=True)
     completed_at = models.DateTimeField("atendida", null=True, blank=True)
-    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks_completed", verbose_name="atendida por")
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks_completed", verbose_name="atendida por", db_index=False)
     due_at = models.DateTimeField("vence")
 
     class Meta:
@@ -123,6 +125,8 @@ class Task(models.Model):
         indexes = [
             models.Index(fields=["status", "assignee", "due_at"], name="task_inbox_mine"),
             models.Index(fields=["case", "status"], name="task_case_status"),
+            models.Index(fields=["assignee", "case"], name="task_assignee_case"),
+            models.Index(fields=["completed_by", "case"], name="task_completed_by_case"),
         ]
 
     def __str__(self):
@@ -189,7 +193,8 @@ class Event(models.Model):
     activity = models.PositiveIntegerField("actividad", null=True, blank=True)
     name = models.CharField("nombre", max_length=300, blank=True)
     role = models.CharField("rol", max_length=60, blank=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="usuario")
+    # Indexed with the case (Meta), as access.visible_cases reads it.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="usuario", db_index=False)
     decision = models.CharField("decisión", max_length=120, blank=True)
     data = models.JSONField("datos registrados", default=dict, blank=True)
     note = models.CharField("nota", max_length=300, blank=True)
@@ -199,6 +204,7 @@ class Event(models.Model):
         verbose_name = "evento del historial"
         verbose_name_plural = "historial de los casos"
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["user", "case"], name="event_user_case")]
 
 
 class SheetVersion(models.Model):

@@ -98,9 +98,13 @@ def _pg_tsquery(terms: list[str]) -> tuple[str, list]:
     return " && ".join(sql), params
 
 
-def match(text: str = "", *, requester: str = "") -> RawSQL | None:
+def match(text: str = "", *, requester: str = "", index_first: bool = False) -> RawSQL | None:
     """A subquery of the ids of the cases whose document matches every word of `text` (any column)
-    and every word of `requester` (the requester column only); None when there is nothing to match."""
+    and every word of `requester` (the requester column only); None when there is nothing to match.
+
+    index_first (PostgreSQL): the words go in as a scalar subquery the planner cannot see into, so
+    it finds the matches through the GIN index first, whatever it guesses about how common they
+    are; count() uses it (see there)."""
     terms, people = words(text), words(requester)
     if not terms and not people:
         return None
@@ -109,10 +113,10 @@ def match(text: str = "", *, requester: str = "") -> RawSQL | None:
         for found, column in ((terms, "tsv"), (people, "tsv_requester")):
             if found:
                 sql, p = _pg_tsquery(found)
-                # The planner sees the words and, from the column's statistics, how common they
-                # are: a rare word is looked up in the GIN index first, a common one is tested on
-                # the newest cases until a page is full (count() stops early too, see COUNT_LIMIT).
-                conditions.append(f"{column} @@ ({sql})")
+                # For a page the planner sees the words and, from the column's statistics, how
+                # common they are: a rare word is looked up in the GIN index first, a common one
+                # is tested on the newest cases until the page is full.
+                conditions.append(f"{column} @@ (SELECT {sql})" if index_first else f"{column} @@ ({sql})")
                 params += p
         return RawSQL(f"SELECT case_id FROM {CaseSearch._meta.db_table} WHERE {' AND '.join(conditions)}", params)
     expression = " AND ".join(_fts5_match(found, columns)
@@ -366,7 +370,7 @@ def _day_start(d: date) -> datetime:
 
 # --- the search ----------------------------------------------------------------------------
 def search_cases(user, q: str = "", procedure: str = "", status: str = "", requester: str = "", unit: str = "",
-                 date_from: date | None = None, date_to: date | None = None) -> QuerySet:
+                 date_from: date | None = None, date_to: date | None = None, *, index_first: bool = False) -> QuerySet:
     """The cases the user may see that match every given filter, newest first.
 
     q: words of the number, subject, requester, unit or form data (all must match; accents and
@@ -384,7 +388,7 @@ def search_cases(user, q: str = "", procedure: str = "", status: str = "", reque
         cases = cases.filter(created_at__gte=_day_start(date_from))
     if date_to:
         cases = cases.filter(created_at__lt=_day_start(date_to + timedelta(days=1)))
-    found = match(q, requester=requester)
+    found = match(q, requester=requester, index_first=index_first)
     if found is not None:
         # On SQLite the match is checked case by case rather than driving the query: walking the
         # newest cases fills a page long before sorting every match would (cases/planner.py).
@@ -399,18 +403,25 @@ def search_cases(user, q: str = "", procedure: str = "", status: str = "", reque
 COUNT_LIMIT = 1_000
 
 
-def count(cases: QuerySet) -> tuple[int, bool]:
-    """How many cases the list holds, counted up to COUNT_LIMIT: (count, exact)."""
-    found = cases.order_by()[:COUNT_LIMIT + 1].count()
+def count(user, filters: Filters, *, mine: bool = False) -> tuple[int, bool]:
+    """How many cases search(user, filters, mine=mine) holds, counted up to COUNT_LIMIT: (count, exact).
+
+    On PostgreSQL the words are looked up in the index first (match(index_first=True)): testing
+    the newest cases one by one, as a page does, is cheap for a page of a common word, but a
+    count of a less common one would test thousands of documents."""
+    cases = search_cases(user, **filters.kwargs(), index_first=True)
+    if mine:
+        cases = cases.filter(started_by=user)
+    found = cases.order_by().values("pk")[:COUNT_LIMIT + 1].count()
     return min(found, COUNT_LIMIT), found <= COUNT_LIMIT
 
 
 class Pages(Paginator):
-    """A Paginator over a list whose count is count()'s: at most COUNT_LIMIT cases are paged."""
+    """A Paginator whose count is count()'s: at most COUNT_LIMIT cases are paged."""
 
-    def __init__(self, cases: QuerySet, per_page: int):
+    def __init__(self, cases: QuerySet, per_page: int, counted: tuple[int, bool]):
         super().__init__(cases, per_page)
-        self.total, self.exact = count(cases)
+        self.total, self.exact = counted
 
     @property
     def count(self) -> int:

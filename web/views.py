@@ -190,7 +190,7 @@ def case_list(request):
     """My requests, or (all=1) every case I may see; searched and filtered by the URL's parameters."""
     filters, errors, mine = _list_filters(request)
     cases = search.search(request.user, filters, mine=mine)
-    pages = search.Pages(cases, 50)   # counted up to search.COUNT_LIMIT
+    pages = search.Pages(cases, 50, search.count(request.user, filters, mine=mine))   # up to search.COUNT_LIMIT
     page = pages.get_page(request.GET.get("page"))
     mine_query, all_query = urlencode(filters.params()), urlencode({"all": "1", **filters.params()})
     return render(request, "web/cases.html", {

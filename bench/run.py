@@ -1,6 +1,7 @@
-"""`make bench`: measure the engine step, the persisted step, the inbox and the case search; print a table.
+"""`make bench`: measure the engine step, the persisted step, the inbox, the case search, a case's
+step as its history grows and the server under HTTP load; print a table.
 
-    python -m bench.run [--keep] [--parts persisted,inbox,search] [--skip-inbox] [--skip-search]
+    python -m bench.run [--keep] [--parts persisted,inbox,search,loop,load] [--skip-inbox] [--skip-search]
                         [--only sqlite|postgresql]
 
     e.g. only the inbox on SQLite:   python -m bench.run --parts inbox --only sqlite
@@ -16,6 +17,15 @@
                   GET /api/cases run it): a word, two words, procedure + status, a date range, for a
                   coordinator, an office technician and a requester; on fresh databases of its own
                   (var/bench/bench-search.sqlite3, PostgreSQL mapro_bench_search).
+5. loop           the step that completes activity 18 of S04.02.00.01 after 1, 20 and 100 rounds of
+                  its QA loop (bench/loop.py): raw engine (and, for comparison, without the engine's
+                  compaction), and persisted in the bench databases. Target: round 100 <= 1.5 x round 1.
+6. load           the production server (`mapro serve`) under 16 clients for 30 s on PostgreSQL, from
+                  a separate load-generator process (bench/load.py, bench/loadgen.py): completions/s,
+                  latency, requests sent, 2xx answers, errors, the answered completions found in the
+                  database, CPU per completion. Target: >= 200 completions/s with p95 <= 100 ms.
+
+The persisted/raw ratio of measure 2 is information only: its target (x3) is retired (issue 11).
 
 Writes var/bench.json (milliseconds; one key per measure) and, per database, the query plans of
 the inbox in var/bench/explain-<vendor>.txt and of the search in var/bench/explain-search-<vendor>.txt. The bench databases are removed at the end unless
@@ -40,7 +50,7 @@ PG_SEARCH_DB = "mapro_bench_search"
 PG_ADMIN_DBS = ("postgres", "test")
 SQLITE_FILE = BENCH_DIR / "bench.sqlite3"
 SQLITE_SEARCH_FILE = BENCH_DIR / "bench-search.sqlite3"
-PARTS = ("persisted", "inbox", "search")
+PARTS = ("persisted", "inbox", "search", "loop", "load")
 SEARCH_P95_TARGET_MS = 100.0
 SUBPROCESS_TIMEOUT_S = 900
 
@@ -166,12 +176,64 @@ def _search_rows(vendor, search, parts, report, rows, problems) -> None:
                 problems.append(f"{vendor} search {name} {user}: p95 {s['p95_ms']} ms > {SEARCH_P95_TARGET_MS:g} ms")
 
 
+def _loop_row(label, vendor, series, ratio, rows, verdict=True):
+    from .loop import RATIO_TARGET as LOOP_TARGET, ROUNDS
+
+    for r in ROUNDS:
+        s = series[str(r)]
+        extra = f", state {s['state_bytes'] / 1024:.1f} KB" + (f", {s['engine_tasks']} tasks" if "engine_tasks" in s else "")
+        last = r == ROUNDS[-1]
+        rows.append((f"{label} after round {r}{extra}", vendor, s["n"], _f(s["median_ms"]), _f(s["p95_ms"]),
+                     f"<= x{LOOP_TARGET:g} round 1" if last and verdict else "",
+                     (_verdict(ratio <= LOOP_TARGET) + f" (x{ratio:g})") if last and verdict else
+                     (f"x{ratio:g}" if last else "")))
+
+
+def _loop_rows(vendor, loop, parts, report, rows, problems) -> None:
+    """Report and table rows of measure 5 on one database (the raw rows are written by main)."""
+    if "loop" not in parts:
+        return
+    if not loop:
+        rows.append(("loop step", vendor, "", "", "", "", "error"))
+        return
+    report[f"loop_step.{vendor}"] = loop
+    _loop_row("loop step (S04.02.00.01 act. 18, persisted)", vendor, loop["rounds"], loop["ratio_last_first"], rows)
+    if not loop["meets_target"]:
+        problems.append(f"{vendor} loop: the step after 100 rounds is x{loop['ratio_last_first']} the first")
+
+
+def _load_rows(result, report, rows, problems) -> None:
+    """Report and table rows of measure 6."""
+    report["load.postgresql"] = result
+    c = result["completion_latency"]
+    rows.append((f"HTTP load: {result['clients']} clients, {result['duration_s']:g} s, "
+                 f"{result['completions_per_s']:g} completions/s", "postgresql", c.get("n", 0),
+                 _f(c.get("median_ms")), _f(c.get("p95_ms")), "p95 <= 100 ms, >= 200/s", _verdict(result["meets_target"])))
+    s = result["start_latency"]
+    rows.append((f"  case starts ({result['cases_started']})", "postgresql", s.get("n", 0), _f(s.get("median_ms")),
+                 _f(s.get("p95_ms")), "", ""))
+    found = result["rows"]
+    rows.append((f"  sent {result['requests_sent']}, 2xx {result['responses_2xx']}, errors {result['errors']}, "
+                 f"completions found in the database {found['tasks_completed']}/{found['answered_2xx']}",
+                 "postgresql", "", "", "", "all found", _verdict(found["all_found"])))
+    cpu = result["cpu"]["per_completion_ms"]
+    rows.append(("  CPU ms per completion: " + ", ".join(f"{k} {v:g}" for k, v in cpu.items()), "postgresql",
+                 "", "", "", "", ""))
+    if not result["meets_target"]:
+        problems.append(f"HTTP load: {result['completions_per_s']:g} completions/s, p95 {c.get('p95_ms')} ms "
+                        f"(target >= 200/s, p95 <= 100 ms); CPU per completion (ms) {cpu}")
+    if not found["all_found"]:
+        problems.append(f"HTTP load: completions answered 2xx missing from the database: {found}")
+    if not result["server"]["stop"]["clean"]:
+        problems.append(f"HTTP load: mapro serve did not stop cleanly on SIGTERM: {result['server']['stop']}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keep", action="store_true", help="keep the bench databases afterwards")
     parser.add_argument("--parts", default=",".join(PARTS),
-                        help="comma-separated measures to run on the databases: persisted, inbox, search "
-                             "(default: all; the raw engine step always runs)")
+                        help="comma-separated measures to run on the databases: persisted, inbox, search, "
+                             "loop, load (default: all; the raw engine step always runs)")
     parser.add_argument("--skip-inbox", action="store_true", help="skip the 1,000,000-task inbox measure")
     parser.add_argument("--skip-search", action="store_true", help="skip the 100,000-case search measure")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
@@ -190,7 +252,8 @@ def main():
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
         "loadavg_before": [round(x, 2) for x in load_before],
-        "step_iterations": STEP_ITERATIONS, "ratio_target_max": RATIO_TARGET,
+        "step_iterations": STEP_ITERATIONS,
+        "ratio_persisted_raw": f"information only; the former target (x{RATIO_TARGET:g}) is retired",
         "inbox_p95_target_ms": INBOX_P95_TARGET_MS, "search_p95_target_ms": SEARCH_P95_TARGET_MS,
         "parts": sorted(parts), "units": "milliseconds",
     }}
@@ -208,14 +271,26 @@ def main():
     for code, r in raw_results.items():
         report[f"raw_step.{code}"] = r
         rows.append((f"raw step {code} (act. {r['activity']})", "-", r["n"], _f(r["median_ms"]), _f(r["p95_ms"]), "", ""))
+    if "loop" in parts:
+        log("bench: 5. loop, raw engine: S04.02.00.01 after 1, 20 and 100 rounds of its QA loop")
+        from . import loop as loop_measure
+
+        raw_loop = loop_measure.measure_raw()
+        report["loop_step.raw"] = raw_loop
+        _loop_row("loop step (S04.02.00.01 act. 18, raw)", "-", raw_loop["compacted"]["rounds"],
+                  raw_loop["compacted"]["ratio_last_first"], rows)
+        _loop_row("  without the engine's compaction (before)", "-", raw_loop["uncompacted"]["rounds"],
+                  raw_loop["uncompacted"]["ratio_last_first"], rows, verdict=False)
+        if not raw_loop["compacted"]["meets_target"]:
+            problems.append(f"raw loop: the step after 100 rounds is x{raw_loop['compacted']['ratio_last_first']} the first")
 
     # 2 + 3. per database, in subprocesses
     databases = [args.only] if args.only else ["sqlite", "postgresql"]
     per_db: dict[str, dict] = {}
     for vendor in databases:
-        persisted = inbox = search = None
+        persisted = inbox = search = loop = None
         errors = []
-        if parts & {"persisted", "inbox"}:
+        if parts & {"persisted", "inbox", "loop"}:
             url, why = recreate(vendor)
             if url is None:
                 message = (f"PostgreSQL at {PG_HOST}:{PG_PORT} is unreachable ({why}); "
@@ -227,6 +302,10 @@ def main():
             if "persisted" in parts:
                 log(f"bench: 2. persisted step on {vendor} ({url})")
                 persisted, error = run_part("persisted", url)
+                errors.append(error)
+            if "loop" in parts:
+                log(f"bench: 5. loop on {vendor}: S04.02.00.01 after 1, 20 and 100 rounds of its QA loop")
+                loop, error = run_part("loop", url)
                 errors.append(error)
             if "inbox" in parts:
                 log(f"bench: 3. inbox on {vendor}: 1,000,000 tasks, 100,000 open")
@@ -242,7 +321,7 @@ def main():
                 errors.append(error)
         if any(errors):
             problems.append(f"{vendor}: " + "; ".join(e for e in errors if e))
-        per_db[vendor] = {"persisted": persisted, "inbox": inbox, "search": search}
+        per_db[vendor] = {"persisted": persisted, "inbox": inbox, "search": search, "loop": loop}
 
     for vendor, done in per_db.items():
         if "skipped" in done:
@@ -267,7 +346,8 @@ def main():
                 "paired_p95": p["ratio_p95_paired"],
                 "target_max": RATIO_TARGET,
             }
-            ratio["meets_target"] = ratio["median"] <= RATIO_TARGET and ratio["paired_median"] <= RATIO_TARGET
+            ratio.pop("target_max")
+            ratio["note"] = f"information only (the former target, x{RATIO_TARGET:g}, is retired)"
             report[f"ratio_persisted_raw.{vendor}.{code}"] = ratio
             rows.append((f"persisted step {code} ({p['queries']} SQL stmts)", vendor, p["n"],
                          _f(p["median_ms"]), _f(p["p95_ms"]), "", ""))
@@ -278,15 +358,11 @@ def main():
             rows.append(("  engine step interleaved in that run", vendor, p["paired_raw"]["n"],
                          _f(p["paired_raw"]["median_ms"]), _f(p["paired_raw"]["p95_ms"]), "", ""))
             rows.append(("  ratio persisted/raw (vs measure 1)", vendor, "", _f(ratio["median"], prefix="x"),
-                         _f(ratio["p95"], prefix="x"), f"median <= x{RATIO_TARGET:g}",
-                         _verdict(ratio["median"] <= RATIO_TARGET)))
+                         _f(ratio["p95"], prefix="x"), "information", ""))
             rows.append(("  ratio persisted/raw (interleaved)", vendor, "", _f(ratio["paired_median"], prefix="x"),
-                         _f(ratio["paired_p95"], prefix="x"), f"median <= x{RATIO_TARGET:g}",
-                         _verdict(ratio["paired_median"] <= RATIO_TARGET)))
-            if not ratio["meets_target"]:
-                problems.append(f"{vendor} {code}: persisted/raw median ratio x{ratio['median']} "
-                                f"(interleaved x{ratio['paired_median']}) exceeds x{RATIO_TARGET:g}")
+                         _f(ratio["paired_p95"], prefix="x"), "information", ""))
         _search_rows(vendor, done.get("search"), parts, report, rows, problems)
+        _loop_rows(vendor, done.get("loop"), parts, report, rows, problems)
         inbox = done.get("inbox")
         if "inbox" not in parts:
             continue
@@ -325,6 +401,17 @@ def main():
                 rows.append((f"inbox {scope}[:50], listed cases with real state ({real['state_bytes'] // 1000} KB)",
                              vendor, r["n"], _f(r["median_ms"]), _f(r["p95_ms"]), f"p95 <= {INBOX_P95_TARGET_MS:g} ms",
                              _verdict(r["p95_ms"] <= INBOX_P95_TARGET_MS)))
+
+    # 6. the production server under HTTP load (PostgreSQL only), last: it wants the CPU to itself.
+    if "load" in parts and "postgresql" in databases and "skipped" not in per_db.get("postgresql", {}):
+        from . import load
+
+        log("bench: 6. HTTP load: mapro serve + a separate load generator, 16 clients, 30 s, on PostgreSQL")
+        try:
+            _load_rows(load.measure(keep=args.keep), report, rows, problems)
+        except Exception as exc:   # PostgreSQL unreachable, the server did not start...
+            problems.append(f"HTTP load: {type(exc).__name__}: {exc}")
+            rows.append(("HTTP load", "postgresql", "", "", "", "", "error"))
 
     if not args.keep:
         sqlite_remove()

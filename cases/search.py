@@ -10,9 +10,10 @@ its completed activities and of its public comments. The database indexes it (mi
 - SQLite: an FTS5 table over the document's columns, tokenizer `unicode61 remove_diacritics 2`
   (accents and case ignored), prefix indexes for 2 and 3 characters, kept in step with
   cases_casesearch by triggers;
-- PostgreSQL: a generated tsvector column, `mapro_es` (the 'spanish' configuration, stems, with
-  `unaccent` before the stemmer when the extension could be created) plus `mapro_simple` (whole
-  words, for prefix matching), weighted A number and subject, B requester, C unit, D body; GIN index.
+- PostgreSQL (migrations 0005, 0007): a generated tsvector column, `mapro_es` (the 'spanish'
+  configuration: stems) plus `mapro_simple` (whole words with `unaccent` when the extension could
+  be created: accents ignored, prefixes), without positions, and one for the requester's words
+  alone; GIN indexes.
 
 What goes in, and when:
 - a case starts: its row is written in the same transaction (index_new_case);
@@ -57,7 +58,7 @@ def words(text: str) -> list[str]:
     """The words of the user's text, lowercased, without punctuation or query syntax: each is
     only letters and digits, so nothing the user types can reach the query language."""
     found = []
-    for w in _WORD.findall((text or "").lower()):
+    for w in _WORD.findall(unicodedata.normalize("NFC", text or "").lower()):
         if w not in found:
             found.append(w)
     return found[:MAX_WORDS]

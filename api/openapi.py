@@ -424,7 +424,7 @@ OPENAPI = {
                     {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
                      "description": "Hasta este día, inclusive"},
                     {"name": "actor", "in": "query", "schema": {"type": "string", "maxLength": 200},
-                     "description": "Parte del nombre de usuario"},
+                     "description": "Nombre de usuario (el intentado, en un ingreso fallido)"},
                     {"name": "action", "in": "query", "schema": {"type": "string"},
                      "description": "Una acción (task.completed) o su grupo (task)"},
                     {"name": "object", "in": "query", "schema": {"type": "string", "maxLength": 200},

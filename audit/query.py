@@ -108,7 +108,7 @@ def entries(filters: Filters) -> QuerySet:
     if filters.date_to:
         found = found.filter(created_at__lt=_day_start(filters.date_to + timedelta(days=1)))
     if filters.actor:
-        found = found.filter(actor_name__icontains=filters.actor)
+        found = found.filter(actor_name=filters.actor)   # a username, as shown (indexed)
     if filters.action:
         if filters.action in load_vocabularies().audit_actions:
             found = found.filter(action=filters.action)

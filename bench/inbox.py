@@ -133,8 +133,10 @@ def generate(rng, requesters, holders, first_task_id, first_case_id, suffix=""):
     from django.conf import settings
 
     from cases import procedures
+    from org.models import Unit
 
     rnd = rng.random
+    unit_id = Unit.objects.get(slug="uo").pk   # the requesters' unit: the inbox lists it
     sheets = procedures.sheets()
     codes = sorted(sheets)
     cumulative = list(accumulate(PROCEDURE_WEIGHTS.get(c, OTHER_WEIGHT) for c in codes))
@@ -201,9 +203,11 @@ def generate(rng, requesters, holders, first_task_id, first_case_id, suffix=""):
             task_id += 1
             at += step
         updated = ts(at - step)
-        # Case.state is a short placeholder: the inbox never reads a case's engine state.
+        # Case.state is a short placeholder: the inbox never reads a case's engine state. The
+        # subject, priority and requesting unit are what the inbox shows of the case.
         cases.append((case_id, f"{code}-BENCH-{case_id:07d}", code, 1, "", "open" if is_open else "completed",
-                      starter, None, ts(created), updated, None if is_open else updated, "{}", len(path)))
+                      starter, unit_id, ts(created), updated, None if is_open else updated, "{}", len(path),
+                      SUBJECTS[case_id % len(SUBJECTS)], PRIORITIES[case_id % len(PRIORITIES)]))
     return cases, tasks, extra, offers
 
 
@@ -212,7 +216,11 @@ def _columns(model, names):
 
 
 CASE_FIELDS = ["id", "number", "procedure", "version", "start_key", "status", "started_by", "requester_unit",
-               "created_at", "updated_at", "completed_at", "state", "lock_version"]
+               "created_at", "updated_at", "completed_at", "state", "lock_version", "subject", "priority"]
+SUBJECTS = ["La PC no enciende — piso 3", "Sin acceso al correo institucional", "Impresora atascada en mesa de partes",
+            "Instalación del antivirus corporativo", "Cuenta de usuario bloqueada", "Lentitud en el SIGA",
+            "Configuración de la VPN para trabajo remoto", "Reemplazo del monitor de la oficina 502"]
+PRIORITIES = ["medium", "medium", "high", "low", "medium"]
 TASK_FIELDS = ["id", "case", "procedure", "engine_id", "activity", "waiting", "name", "role", "assignee", "status",
                "created_at", "claimed_at", "completed_at", "completed_by", "due_at"]
 TASKROLE_FIELDS = ["task", "role"]

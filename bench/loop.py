@@ -4,8 +4,9 @@ S04.02.00.01 is carried round its QA loop (activity 22 «¿Se encontraron defect
 17) and the step that completes activity 18 is timed after 1, 20 and 100 rounds:
 
 - raw: restore + complete + serialize with engine.runtime.ProcedureEngine, no Django (this
-  process), and the same with the engine's compaction switched off, which is what the engine did
-  before (for comparison; SpiffWorkflow then keeps every task of every round);
+  process), the three rounds interleaved, and the same with the engine's compaction switched off,
+  which is what the engine did before (for comparison; SpiffWorkflow then keeps every task of
+  every round);
 - persisted: cases.workflow.complete_task on the bench databases (`python -m bench.loop --json`,
   one subprocess per database, DATABASE_URL set by bench.run): the case is walked there through
   complete_task and cloned at each round (state, open tasks, history and search document), then
@@ -65,20 +66,22 @@ def raw_states(engine) -> dict[int, str]:
     return states
 
 
-def _time_raw_step(engine, state: str, iterations: int) -> dict:
-    sheet = engine.sheet
-    data = _clean(sheet, TARGET_ACTIVITY)
-    samples = []
+def _time_raw_steps(engine, states: dict[int, str], iterations: int) -> dict[int, dict]:
+    """The step on each round's state, the rounds interleaved so that a change in the machine's
+    load weighs on each alike."""
+    data = _clean(engine.sheet, TARGET_ACTIVITY)
+    samples = {r: [] for r in states}
     gc.collect()
     for i in range(iterations + 5):
-        t0 = time.perf_counter_ns()
-        workflow = engine.restore(state)
-        task = next(r for r in engine.ready_tasks(workflow) if r.activity == TARGET_ACTIVITY)
-        engine.complete(workflow, task.id, data)
-        engine.serialize(workflow)
-        if i >= 5:
-            samples.append(time.perf_counter_ns() - t0)
-    return stats(samples)
+        for r, state in states.items():
+            t0 = time.perf_counter_ns()
+            workflow = engine.restore(state)
+            task = next(t for t in engine.ready_tasks(workflow) if t.activity == TARGET_ACTIVITY)
+            engine.complete(workflow, task.id, data)
+            engine.serialize(workflow)
+            if i >= 5:
+                samples[r].append(time.perf_counter_ns() - t0)
+    return {r: stats(v) for r, v in samples.items()}
 
 
 def measure_raw() -> dict:
@@ -95,10 +98,9 @@ def measure_raw() -> dict:
         try:
             states = raw_states(engine)
             iterations = RAW_ITERATIONS if label == "compacted" else RAW_ITERATIONS_UNCOMPACTED
-            series = {}
-            for r, state in states.items():
-                series[str(r)] = {**_time_raw_step(engine, state, iterations), "state_bytes": len(state),
-                                  "engine_tasks": len(engine.restore(state).tasks)}
+            timed = _time_raw_steps(engine, states, iterations)
+            series = {str(r): {**timed[r], "state_bytes": len(state), "engine_tasks": len(engine.restore(state).tasks)}
+                      for r, state in states.items()}
         finally:
             runtime.compact = original
         first, last = series[str(ROUNDS[0])]["median_ms"], series[str(ROUNDS[-1])]["median_ms"]

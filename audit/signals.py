@@ -16,6 +16,7 @@ from django.dispatch import receiver
 
 from org import signin
 from org.models import Person, Role, Unit
+from org.second_factor import second_factor_passed
 from schedules.models import ScheduleSetting
 
 from .trail import describe_object, record, request_actor
@@ -25,6 +26,12 @@ from .trail import describe_object, record, request_actor
 @receiver(user_logged_in, dispatch_uid="mapro.audit.signed_in")
 def _signed_in(sender, request, user, **kwargs):
     record("signin.ok", actor=user, obj=user, request=request, after={"via": _via(request)})
+
+
+@receiver(second_factor_passed, dispatch_uid="mapro.audit.second_factor")
+def _second_factor(sender, request, user, via="", **kwargs):
+    """The code of the person's device was right: the sign-in is complete (org.second_factor)."""
+    record("signin.second_factor", actor=user, obj=user, request=request, after={"via": via})
 
 
 @receiver(user_logged_out, dispatch_uid="mapro.audit.signed_out")
@@ -47,7 +54,10 @@ def _sign_in_failed(sender, credentials, request=None, **kwargs):
     if until:
         record("signin.refused", after={"until": until, "via": _via(request)}, **common)
         return
-    record("signin.failed", after={"via": _via(request)}, **common)
+    failed = {"via": _via(request)}
+    if "otp" in credentials:   # the password was right, the second factor's code was not
+        failed["second_factor"] = True
+    record("signin.failed", after=failed, **common)
     if username:
         until = signin.locked_until(username, signin.client_ip(request))
         if until:

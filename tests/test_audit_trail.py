@@ -189,6 +189,21 @@ def test_the_api_token_its_revocation_and_a_lock_are_recorded(staff):
     assert Entry.objects.get(action="signin.locked").after["until"]
 
 
+def test_the_second_factor_passed_or_failed_is_recorded(staff):
+    from django.contrib.auth.signals import user_login_failed
+    from django.test import RequestFactory
+
+    from org.second_factor import second_factor_passed
+
+    request = RequestFactory().post("/verificacion/", REMOTE_ADDR="10.9.9.9")
+    user = staff["jefe-ogtie"]
+    user_login_failed.send(sender=__name__, credentials={"username": "jefe-ogtie", "otp": "********"}, request=request)
+    second_factor_passed.send(sender=__name__, request=request, user=user, device=None, via="web")
+    failed, passed = Entry.objects.filter(label="jefe-ogtie", action__startswith="signin.").order_by("id")
+    assert (failed.action, failed.ip, failed.after) == ("signin.failed", "10.9.9.9", {"via": "web", "second_factor": True})
+    assert (passed.action, passed.actor_id, passed.after) == ("signin.second_factor", user.pk, {"via": "web"})
+
+
 # --- roles and settings -------------------------------------------------------------------------
 def test_granting_a_role_in_the_administration_is_recorded_with_before_and_after(admin_client, staff, make_user):
     ana = make_user("ana")

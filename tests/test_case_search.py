@@ -310,6 +310,18 @@ def test_the_document_follows_the_case(people):
     assert numbers(api.get("/api/cases", q="laptop")) == {case.number}
 
 
+def test_reindex_search_rebuilds_every_document(people):
+    from django.core.management import call_command
+
+    case = start(people["ana"], "Escáner sin controlador")
+    CaseSearch.objects.all().delete()
+    assert numbers(Api("ana").get("/api/cases", q="escaner")) == set()
+    out = io.StringIO()
+    call_command("reindex_search", stdout=out)
+    assert "reconstruidos: 1" in out.getvalue()
+    assert numbers(Api("ana").get("/api/cases", q="escaner")) == {case.number}
+
+
 def test_personal_data_is_not_searchable(people):
     """Someone who sees a case with its DNI masked must not learn the DNI by searching for it."""
     accounts = "S04.03.01.01"

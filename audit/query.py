@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from cases.search import BadFilter, parse_date
+from cases.search import BadFilter, parse_date, read_filters
 from engine.vocabularies import load_vocabularies
 
 from .models import Entry
@@ -75,25 +75,8 @@ _PARAMS = {"from": "date_from", "to": "date_to", "actor": "actor", "action": "ac
 
 
 def parse_filters(params, strict: bool = True) -> tuple[Filters, dict[str, str]]:
-    """As cases.search.parse_filters: strict raises the first BadFilter (the API's 422); otherwise bad
-    values are left out and returned as {param: message} for the page to show."""
-    values, errors = {}, {}
-    for param, attr in _PARAMS.items():
-        try:
-            values[attr] = _parse_one(params, param)
-        except BadFilter as exc:
-            if strict:
-                raise
-            errors[param] = exc.detail
-    found = Filters(**{k: v for k, v in values.items() if v not in (None, "")})
-    if found.date_from and found.date_to and found.date_from > found.date_to:
-        exc = BadFilter("from", "«from» es posterior a «to».")
-        if strict:
-            raise exc
-        errors["from"] = exc.detail
-        found = Filters(**{**{f.name: getattr(found, f.name) for f in dataclass_fields(found)},
-                           "date_from": None, "date_to": None})
-    return found, errors
+    """The trail's filters from URL parameters, read as the case list reads its own."""
+    return read_filters(params, _PARAMS, _parse_one, Filters, strict)
 
 
 def _day_start(d: date) -> datetime:

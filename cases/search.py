@@ -327,25 +327,32 @@ _PARAMS = {"q": "q", "procedure": "procedure", "status": "status", "requester": 
            "from": "date_from", "to": "date_to"}
 
 
-def parse_filters(params, strict: bool = True) -> tuple[Filters, dict[str, str]]:
-    """Filters from URL parameters. strict: the first bad value raises BadFilter (the API answers
-    422); otherwise bad values are left out and returned as {param: message} (the pages show them)."""
+def read_filters(params, names: dict[str, str], parse_one, make, strict: bool = True):
+    """Filters from URL parameters, for any list: `names` maps each parameter to its attribute,
+    `parse_one(params, param)` reads one value or raises BadFilter, `make(**values)` builds the
+    filters. strict: the first bad value raises BadFilter (the API answers 422); otherwise bad
+    values are left out and returned as {param: message} (the pages show them)."""
     values, errors = {}, {}
-    for param, attr in _PARAMS.items():
+    for param, attr in names.items():
         try:
-            values[attr] = _parse_one(params, param)
+            values[attr] = parse_one(params, param)
         except BadFilter as exc:
             if strict:
                 raise
             errors[param] = exc.detail
-    found = Filters(**{k: v for k, v in values.items() if v not in (None, "")})
-    if found.date_from and found.date_to and found.date_from > found.date_to:
+    values = {k: v for k, v in values.items() if v not in (None, "")}
+    if values.get("date_from") and values.get("date_to") and values["date_from"] > values["date_to"]:
         exc = BadFilter("from", "«from» es posterior a «to».")
         if strict:
             raise exc
         errors["from"] = exc.detail
-        found = Filters(**{**found.kwargs(), "date_from": None, "date_to": None})
-    return found, errors
+        del values["date_from"], values["date_to"]
+    return make(**values), errors
+
+
+def parse_filters(params, strict: bool = True) -> tuple[Filters, dict[str, str]]:
+    """The case list's filters from URL parameters (see read_filters)."""
+    return read_filters(params, _PARAMS, _parse_one, Filters, strict)
 
 
 def parse_page(value, param: str = "page") -> int:

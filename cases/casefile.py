@@ -21,7 +21,7 @@ from django.db.models import Q
 
 import audit
 
-from . import access, filetypes, workflow
+from . import access, effects, filetypes, workflow
 from .models import Attachment, Case, Comment, Event, Task
 from .workflow import Conflict, Forbidden, Invalid, WorkflowError
 
@@ -98,6 +98,7 @@ def add_comment(user, case_id, body, internal=False) -> Comment:
         comment = Comment.objects.create(case=case, author=user, body=body, internal=internal)
         audit.record("comment.added", actor=user, obj=case, created_at=comment.created_at,
                      after={"comment": comment.pk, "internal": internal})
+        effects.announce("comment.added", case=case, comment=comment)
     _reindex(case.pk)
     return comment
 

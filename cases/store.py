@@ -20,6 +20,7 @@ import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 
 from audit.models import Entry
@@ -27,13 +28,23 @@ from org.models import held_roles_sql
 
 from .models import Case, Event, Task, TaskOffer
 
-EVENT_COLUMNS = ("case_id", "task_id", "kind", "activity", "name", "role", "user_id", "decision", "data", "note",
-                 "created_at")
-TASK_COLUMNS = ("case_id", "procedure", "engine_id", "activity", "waiting", "name", "role", "roles", "assignee_id",
-                "unit_id", "status", "created_at", "due_at")
-OFFER_COLUMNS = ("task_id", "role", "unit_id", "procedure", "due_at")
-# The audit entry is inserted unsealed, with every column of the model but its id.
-AUDIT_COLUMNS = tuple(f.column for f in Entry._meta.concrete_fields if not f.primary_key)
+
+
+def insert_columns(model) -> tuple[str, ...]:
+    """Every column of the model but its id: the rows written here are the models' own rows, so a
+    column added to a model is written without a second definition here."""
+    return tuple(f.column for f in model._meta.concrete_fields if not f.primary_key)
+
+
+EVENT_COLUMNS = insert_columns(Event)
+TASK_COLUMNS = insert_columns(Task)
+OFFER_COLUMNS = insert_columns(TaskOffer)
+AUDIT_COLUMNS = insert_columns(Entry)     # the audit entry is inserted unsealed
+# An offer is its task's id and one role; every other column is copied from the task it offers.
+OFFER_FROM_TASK = tuple(c for c in OFFER_COLUMNS if c not in ("task_id", "role"))
+if not set(OFFER_FROM_TASK) <= set(TASK_COLUMNS):  # pragma: no cover - a model change this module must follow
+    raise ImproperlyConfigured(f"TaskOffer columns {set(OFFER_FROM_TASK) - set(TASK_COLUMNS)} are not on Task: "
+                               "cases/store.py copies them from the task.")
 
 
 class Lost(Exception):
@@ -131,14 +142,21 @@ def _finished_event(c: Completion) -> Event:
     return Event(case_id=c.case.pk, kind=Event.Kind.FINISHED, created_at=c.now)
 
 
-def record_completion(c: Completion) -> None:
+def record_completion(c: Completion, then=None) -> None:
     """Write the completed task, the advanced case, its events, its audit entry, the new tasks and
     their offers, and cancel the stale tasks; raise Lost (having written nothing) if the task or the case was
-    taken meanwhile."""
-    if connection.vendor == "postgresql":
-        _record_postgresql(c)
-    else:
-        _record_plain(c)
+    taken meanwhile.
+
+    `then` (the completion's effects: register entries, tickets, outbox, ...) runs after, in the same
+    transaction: if it raises, nothing of the completion is written either. Without it, PostgreSQL's
+    single statement needs no transaction of its own (it is atomic in autocommit)."""
+    write = _record_postgresql if connection.vendor == "postgresql" else _record_plain
+    if then is None:
+        write(c)
+        return
+    with transaction.atomic():
+        write(c)
+        then()
 
 
 # --- PostgreSQL: one statement --------------------------------------------------------------
@@ -206,14 +224,15 @@ def _record_postgresql(c: Completion) -> None:
         parts.append(f"""created AS (
             INSERT INTO {task_t} ({", ".join(TASK_COLUMNS)})
             SELECT * FROM ({rows}) AS v WHERE EXISTS (SELECT 1 FROM advanced)
-            RETURNING id, engine_id, unit_id, procedure, due_at)""")
+            RETURNING {", ".join(("id", "engine_id", *OFFER_FROM_TASK))})""")
         params += values
         offers = _offers(c.new_tasks)
         if offers:
             rows, values = _typed_rows(Task, ("engine_id", "role"), offers)
             parts.append(f"""offered AS (
                 INSERT INTO {offer_t} ({", ".join(OFFER_COLUMNS)})
-                SELECT created.id, o.role, created.unit_id, created.procedure, created.due_at
+                SELECT {", ".join({"task_id": "created.id", "role": "o.role"}.get(col, f"created.{col}")
+                                  for col in OFFER_COLUMNS)}
                 FROM created JOIN ({rows}) AS o (engine_id, role) ON o.engine_id = created.engine_id)""")
             params += values
 
@@ -267,7 +286,8 @@ def _record_plain(c: Completion) -> None:
         if c.new_tasks:
             created = dict((engine_id, pk) for pk, engine_id in _insert(
                 cursor, task_t, TASK_COLUMNS, [_values(t, TASK_COLUMNS) for t in c.new_tasks], "id, engine_id"))
-            offers = [TaskOffer(task_id=created[t.engine_id], role=role, unit_id=t.unit_id, procedure=t.procedure,
-                                due_at=t.due_at) for t in c.new_tasks for role in t.offer_roles]
+            offers = [TaskOffer(task_id=created[t.engine_id], role=role,
+                                **{col: getattr(t, col) for col in OFFER_FROM_TASK})
+                      for t in c.new_tasks for role in t.offer_roles]
             if offers:
                 _insert(cursor, offer_t, OFFER_COLUMNS, [_values(o, OFFER_COLUMNS) for o in offers])

@@ -24,7 +24,7 @@ from engine.forms import validate_submission
 from engine.runtime import EngineError
 from org.models import Role, knows_role_slugs, remember_role_slugs, role_slugs, unit_id_of
 
-from . import access, procedures, search, store
+from . import access, effects, procedures, search, store
 from .models import Case, CaseSequence, Event, Task, TaskOffer
 
 
@@ -209,6 +209,7 @@ def start_case(user, code: str, start_key: str | None = None, data: dict | None 
         Task.objects.bulk_create(tasks)
         for task in tasks:
             _offer(task)
+        effects.announce("task.offered", case=case, tasks=tasks)
         if first is not None:
             mine = [t for t in case.tasks.filter(status=Task.Status.OPEN) if t.assignee_id == user.id]
             if len(mine) != 1:
@@ -389,6 +390,8 @@ def reassign_task(task_id, by_user, to_username: str) -> Task:
         Event.objects.create(case=task.case, task=task, kind=Event.Kind.REASSIGNED, activity=task.activity,
                              name=task.name, role=task.role, user=by_user, note=f"Reasignada a {target.username}")
         _audit_assignee("task.reassigned", by_user, task, previous, target)
+        task.assignee = target
+        effects.announce("task.assigned", case=task.case, task=task, by=by_user)
     task.refresh_from_db()
     return task
 
@@ -482,8 +485,27 @@ def _complete_once(task_id, user, data: dict | None, decision: str | None) -> Ca
                           before={**which, "status": Task.Status.OPEN}, after=completed,
                           personal=audit.personal_paths(view.fields, clean)),
     )
+    # The effects the sheet declares (registers, tickets, documents) and what other apps hear of it:
+    # planned (and refused) before anything is written, run in the completion's transaction.
+    context = effects.Context(case=case, task=task, sheet=engine.sheet, activity=engine.sheet.activity(task.activity),
+                              user=user, clean=clean, decision=decision_label, now=now, finished=finished)
     try:
-        store.record_completion(completion)
+        writes = effects.plan(context)
+    except effects.Refused as refused:
+        raise Invalid(refused.message, {refused.field: refused.message}) from None
+
+    def then():
+        for write in writes:
+            write()
+        if new_tasks:
+            effects.announce("task.offered", case=case, tasks=new_tasks)
+        if finished:
+            effects.announce("case.closed", case=case, status=Case.Status.COMPLETED, by=user)
+
+    try:
+        store.record_completion(completion, then if writes or effects.listening() else None)
+    except effects.Refused as refused:   # a write the records refused meanwhile (e.g. the same serial at once)
+        raise Invalid(refused.message, {refused.field: refused.message}) from None
     except store.Lost as lost:
         if lost.what == "case":
             raise _CaseMovedOn from None
@@ -560,6 +582,7 @@ def close_case(case: Case, user, status, kind, reason: str) -> None:
     audit.record(action, actor=user, obj=case, created_at=now,
                  before={"status": Case.Status.OPEN, "open_tasks": open_ids},
                  after={"status": status, "reason": reason[:300]})
+    effects.announce("case.closed", case=case, status=status, by=user)
 
 
 # --- inbox ----------------------------------------------------------------------------------

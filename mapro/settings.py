@@ -131,6 +131,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not shared-cache memory: there concurrent writers fail at once instead of waiting.
     # One file per test process, so parallel runs never share (and delete) each other's database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+elif os.environ.get("MAPRO_TEST_DB_SUFFIX"):
+    # Several test runs on one PostgreSQL server (developers' parallel runs): one test database each.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.environ['MAPRO_TEST_DB_SUFFIX']}"}
 
 # Local accounts (admin, demo users, accounts made in the administration) first, then the ministry's
 # directory (org/directory.py; does nothing unless MAPRO_LDAP_URL is set). Both refuse a locked

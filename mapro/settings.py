@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "web",
     "audit",
     "ops",
+    "helpdesk",
 ]
 
 MIDDLEWARE = [

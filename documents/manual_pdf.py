@@ -12,28 +12,29 @@ sheets say is what the manual says.
 from __future__ import annotations
 
 import time
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import yaml
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
-    BaseDocTemplate, CondPageBreak, Flowable, Frame, KeepTogether, NextPageTemplate, PageBreak,
+    BaseDocTemplate, CondPageBreak, Flowable, KeepTogether, NextPageTemplate, PageBreak,
     PageTemplate, Paragraph, Spacer, Table, TableStyle,
 )
 from reportlab.platypus.tableofcontents import TableOfContents
 
+# The toolkit shared with the office's documents (documents/pdfkit.py): fonts, text, colours,
+# page geometry, numbered pages, styles and tables. Re-exported here for the manual's callers.
+from documents.pdfkit import (  # noqa: F401
+    GRID, HEAD_BG, LABEL_BG, LANDSCAPE, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, PORTRAIT, RED, WIDE_MARGIN_BOTTOM,
+    WIDE_MARGIN_TOP, WIDE_MARGIN_X, Fonts, NumberedCanvas, Styles, Text, box, grid, load_fonts, page_frame,
+)
 from engine.bpmn import COLUMN_WIDTH, LANE_HEADER, LANE_PADDING, ORIGIN_X, ROW_HEIGHT, Graph, build_graph
 from engine.organization import Organization, load_organization
 from engine.sheets import END, Sheet, load_catalog
@@ -48,117 +49,6 @@ FRONT_MATTER_FILE = DATA_DIR / "front_matter.yaml"
 # Deviation kinds and schedule rules are printed with their labels from catalog/vocabularies.yaml.
 DEVIATION_KINDS = load_vocabularies().deviation_kinds
 SCHEDULE_RULES = load_vocabularies().schedule_rules
-
-# Colours of the manual: the ministry's dark red for headings, greys for table headers.
-RED = colors.HexColor("#8B1A1A")
-HEAD_BG = colors.HexColor("#D9D9D9")
-LABEL_BG = colors.HexColor("#F2F2F2")
-GRID = colors.HexColor("#7F7F7F")
-
-
-# --------------------------------------------------------------------------------------------
-# Fonts and text
-# --------------------------------------------------------------------------------------------
-
-FONT_DIRS = (
-    "/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF",
-    "/usr/share/fonts/truetype", "/usr/local/share/fonts", "/Library/Fonts",
-)
-FAMILIES = (
-    # (family, regular, bold, italic, bold italic) — first one found wins.
-    ("DejaVuSansCondensed", "DejaVuSansCondensed.ttf", "DejaVuSansCondensed-Bold.ttf",
-     "DejaVuSansCondensed-Oblique.ttf", "DejaVuSansCondensed-BoldOblique.ttf"),
-    ("DejaVuSans", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSans-BoldOblique.ttf"),
-)
-
-
-@dataclass(frozen=True)
-class Fonts:
-    regular: str
-    bold: str
-    italic: str
-    bold_italic: str
-    unicode: bool  # False: only Windows-1252 characters can be drawn (Helvetica, Vera)
-
-
-def _find_font(filename: str) -> Path | None:
-    for directory in FONT_DIRS:
-        base = Path(directory)
-        if (base / filename).is_file():
-            return base / filename
-        if base.is_dir():
-            found = next(base.rglob(filename), None)
-            if found:
-                return found
-    return None
-
-
-def _register(family: str, files: tuple[Path, Path, Path, Path]) -> tuple[str, str, str, str]:
-    names = (family, family + "-Bold", family + "-Italic", family + "-BoldItalic")
-    for name, path in zip(names, files):
-        if name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(name, str(path)))
-    pdfmetrics.registerFontFamily(family, normal=names[0], bold=names[1], italic=names[2], boldItalic=names[3])
-    return names
-
-
-def load_fonts(mode: str = "auto") -> Fonts:
-    """auto: DejaVu (full Unicode) if installed, else reportlab's own Vera; base: Helvetica.
-
-    Helvetica is one of the 14 standard PDF fonts: nothing is embedded and the text is written
-    as plain strings, which is what the tests search when no text extractor is installed.
-    """
-    if mode == "auto":
-        for family, *files in FAMILIES:
-            paths = [_find_font(f) for f in files]
-            if all(paths):
-                return Fonts(*_register(family, tuple(paths)), unicode=True)
-        import reportlab
-
-        vera = Path(reportlab.__file__).parent / "fonts"
-        files = tuple(vera / f for f in ("Vera.ttf", "VeraBd.ttf", "VeraIt.ttf", "VeraBI.ttf"))
-        if all(f.is_file() for f in files):
-            return Fonts(*_register("Vera", files), unicode=False)
-    elif mode != "base":
-        raise ValueError(f"font mode «{mode}»: use auto or base")
-    return Fonts("Helvetica", "Helvetica-Bold", "Helvetica-Oblique", "Helvetica-BoldOblique", unicode=False)
-
-
-# Characters outside Windows-1252 that the sheets or the manual may use, and what to draw instead.
-_REPLACEMENTS = {
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2015": "-", "\u2212": "-",
-    "\u2192": "->", "\u2190": "<-", "\u2264": "<=", "\u2265": ">=", "\u2260": "!=",
-    "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u200b": "", "\ufeff": "",
-    "\u25cf": "\u2022", "\u25aa": "\u2022", "\u2713": "v", "\u2714": "v", "\u2717": "x",
-}
-
-
-class Text:
-    """Makes any string safe for the chosen font and for Paragraph markup."""
-
-    def __init__(self, fonts: Fonts):
-        self.fonts = fonts
-
-    def plain(self, value) -> str:
-        text = "" if value is None else str(value)
-        text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
-        if self.fonts.unicode:
-            return text
-        out = []
-        for ch in text:
-            ch = _REPLACEMENTS.get(ch, ch)
-            try:
-                ch.encode("cp1252")
-                out.append(ch)
-            except UnicodeEncodeError:
-                decomposed = unicodedata.normalize("NFKD", ch).encode("cp1252", "ignore").decode("cp1252")
-                out.append(decomposed or "?")
-        return "".join(out)
-
-    def __call__(self, value) -> str:
-        """Escaped for Paragraph markup."""
-        return escape(self.plain(value))
-
 
 # --------------------------------------------------------------------------------------------
 # Data
@@ -205,44 +95,6 @@ def _join_numbers(numbers) -> str:
 # Document template
 # --------------------------------------------------------------------------------------------
 
-PORTRAIT = A4
-LANDSCAPE = landscape(A4)
-MARGIN_X = 1.8 * cm
-MARGIN_TOP = 2.0 * cm
-MARGIN_BOTTOM = 1.7 * cm
-# Diagram pages use the paper more tightly.
-WIDE_MARGIN_X = 1.2 * cm
-WIDE_MARGIN_TOP = 1.6 * cm
-WIDE_MARGIN_BOTTOM = 1.4 * cm
-
-
-class NumberedCanvas(Canvas):
-    """Writes "Página n de N" once the number of pages is known."""
-
-    footer_font = "Helvetica"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._saved_pages = []
-
-    def showPage(self):
-        self._saved_pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self):
-        total = len(self._saved_pages)
-        for state in self._saved_pages:
-            self.__dict__.update(state)
-            footer = getattr(self, "_footer_at", None)
-            if footer:  # the cover has no number
-                self.setFont(self.footer_font, 7.5)
-                self.setFillColor(colors.HexColor("#404040"))
-                self.drawRightString(*footer, f"Página {self._pageNumber} de {total}")
-            super().showPage()
-        self.pages_written = total
-        super().save()
-
-
 class ManualDoc(BaseDocTemplate):
     def __init__(self, filename, *, fonts: Fonts, header: str, version: str, **kwargs):
         super().__init__(filename, pagesize=PORTRAIT, leftMargin=MARGIN_X, rightMargin=MARGIN_X,
@@ -252,10 +104,7 @@ class ManualDoc(BaseDocTemplate):
         self.version = version
         self.pages_written = 0
 
-        def frame(size, name, mx, top, bottom):
-            w, h = size
-            return Frame(mx, bottom, w - 2 * mx, h - top - bottom, id=name,
-                         leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        frame = page_frame
 
         normal = (MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM)
         wide = (WIDE_MARGIN_X, WIDE_MARGIN_TOP, WIDE_MARGIN_BOTTOM)
@@ -697,24 +546,10 @@ class ManualBuilder:
     # --- styles -------------------------------------------------------------------------
     def _styles(self):
         f = self.fonts
-        base = dict(fontName=f.regular, fontSize=9.5, leading=12.5)
-        self.body = ParagraphStyle("body", **base, spaceAfter=4)
-        self.cell = ParagraphStyle("cell", fontName=f.regular, fontSize=8.5, leading=10.6)
-        self.cell_bold = ParagraphStyle("cell_bold", parent=self.cell, fontName=f.bold)
-        self.cell_head = ParagraphStyle("cell_head", parent=self.cell_bold, alignment=TA_CENTER)
-        self.cell_center = ParagraphStyle("cell_center", parent=self.cell, alignment=TA_CENTER)
-        self.bullet = ParagraphStyle("bullet", parent=self.body, leftIndent=14, bulletIndent=4, spaceAfter=2,
-                                     bulletFontName=f.regular, bulletFontSize=9.5)
-        self.cell_bullet = ParagraphStyle("cell_bullet", parent=self.cell, leftIndent=11, bulletIndent=1,
-                                          bulletFontName=f.regular, bulletFontSize=8.5)
-        self.cell_number = ParagraphStyle("cell_number", parent=self.cell_bullet, leftIndent=15)
-        self.h1 = ParagraphStyle("h1", fontName=f.bold, fontSize=13, leading=16, spaceBefore=8, spaceAfter=8,
-                                 textColor=RED, keepWithNext=1)
-        self.h2 = ParagraphStyle("h2", parent=self.h1, fontSize=11.5, leading=14, spaceBefore=6, spaceAfter=6)
-        self.h3 = ParagraphStyle("h3", parent=self.h1, fontSize=10.5, leading=13, spaceBefore=4, spaceAfter=6,
-                                 textColor=colors.black)
-        self.label = ParagraphStyle("label", fontName=f.bold, fontSize=9, leading=11.5, spaceBefore=7,
-                                    spaceAfter=3, keepWithNext=1)
+        shared = Styles(f)
+        for name in ("body", "cell", "cell_bold", "cell_head", "cell_center", "bullet", "cell_bullet", "cell_number",
+                     "h1", "h2", "h3", "label"):
+            setattr(self, name, getattr(shared, name))
         self.toc = TableOfContents(dotsMinLevel=0)
         self.toc.levelStyles = [
             ParagraphStyle("toc0", fontName=f.bold, fontSize=9.5, leading=12, leftIndent=14, firstLineIndent=-14,
@@ -735,33 +570,11 @@ class ManualBuilder:
         return para
 
     def grid(self, rows, widths, header_rows=1, label_column=False, extra=()):
-        table = Table(rows, colWidths=widths, repeatRows=header_rows, splitInRow=1)
-        style = [
-            ("GRID", (0, 0), (-1, -1), 0.5, GRID),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 4),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ]
-        if header_rows:
-            style += [("BACKGROUND", (0, 0), (-1, header_rows - 1), HEAD_BG),
-                      ("VALIGN", (0, 0), (-1, header_rows - 1), "MIDDLE")]
-        if label_column:
-            style.append(("BACKGROUND", (0, 0), (0, -1), LABEL_BG))
-        table.setStyle(TableStyle(style + list(extra)))
-        return table
+        return grid(rows, widths, header_rows=header_rows, label_column=label_column, extra=extra)
 
     def box(self, title: str, flowables):
         """A one-cell framed block with a bold title, like the printed ficha's sections."""
-        content = [self.p(f"<b>{self.t(title)}</b>", self.cell)] + list(flowables)
-        table = Table([[content]], colWidths=[self.width], splitInRow=1)
-        table.setStyle(TableStyle([
-            ("BOX", (0, 0), (-1, -1), 0.5, GRID),
-            ("LEFTPADDING", (0, 0), (-1, -1), 5), ("RIGHTPADDING", (0, 0), (-1, -1), 5),
-            ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-        ]))
-        return table
+        return box(flowables, self.width, title=self.t(title), styles=self)
 
     def cell_lines(self, text: str) -> list:
         """A multi-line description as cell paragraphs; "- " lines become bullets."""

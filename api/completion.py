@@ -49,6 +49,21 @@ def _task_form(case: Case, activity: int, waiting: bool) -> tuple[dict, list]:
     return schema, list(decisions)
 
 
+@lru_cache(maxsize=None)
+def _register_question(procedure: str, version: int, activity: int, waiting: bool):
+    decision = None if waiting else procedures.sheet(procedure, version).activity(activity).decision
+    return decision_register(decision)
+
+
+def decision_register(decision) -> dict | None:
+    """A decision the register answers: which register, from which form fields, and the answers it
+    gives (the completion takes the register's answer; another one is refused)."""
+    lookup = decision.lookup if decision is not None else None
+    if lookup is None:
+        return None
+    return {"register": lookup.register, "key": dict(lookup.key), "found": lookup.found, "missing": lookup.missing}
+
+
 # --- the three reads, in plain SQL ------------------------------------------------------------------
 # The ORM compiled each of these in more time than the database took to answer it. Values come
 # back converted as the ORM converts them (SQLite gives dates as text and booleans as 0/1; JSON
@@ -137,6 +152,7 @@ def completion_json(case: Case, user) -> dict:
             "status": status,
             "waiting": waiting,
             "decisions": decisions,
+            "decision_register": _register_question(procedure, case.version, activity, waiting),
             "form": form,
             "due_at": due_at.isoformat(),
             "case_subject": case.subject,

@@ -18,6 +18,7 @@ from org.directory import DIRECTORY_DOWN
 from org.models import Role, role_slugs
 
 from . import idempotency
+from .completion import decision_register
 from .models import ApiToken
 from .openapi import OPENAPI
 
@@ -178,6 +179,7 @@ def task_json(task, user) -> dict:
         "status": task.status,
         "waiting": task.waiting,
         "decisions": [a.label for a in view.decision.answers] if view.decision else [],
+        "decision_register": decision_register(view.decision),
         # `user` fields list who may be named in them (oneOf), for an open task.
         "form": json_schema(view.fields, view.people if task.is_open else None),
         "due_at": task.due_at.isoformat(),

@@ -91,6 +91,16 @@ def plan(ctx: Context) -> list[Write]:
     return writes
 
 
+def answer(ctx: Context, decision) -> str | None:
+    """The answer a provider's records give to the activity's decision (a register that knows
+    whether a VPN user exists), or None when none answers it."""
+    for provider in _providers:
+        found = getattr(provider, "answer", None) and provider.answer(ctx, decision)
+        if found:
+            return found
+    return None
+
+
 def subscribe(kind: str, fn: Callable) -> None:
     """Call `fn(**payload)` whenever `kind` is announced. Kinds: "task.offered" (case, tasks),
     "task.assigned" (case, task, by), "case.closed" (case, status, by), "comment.added" (case,

@@ -449,7 +449,23 @@ def _complete_once(task_id, user, data: dict | None, decision: str | None) -> Ca
     if errors:
         first = next(iter(errors.values()))
         raise Invalid(first, errors)
+    case = task.case
+    engine = procedures.engine(case.procedure, case.version)
+    now = timezone.now()
+    # What the completion's effects read (registers, tickets, documents); the decision is set below.
+    context = effects.Context(case=case, task=task, sheet=engine.sheet, activity=engine.sheet.activity(task.activity),
+                              user=user, clean=clean, decision="", now=now, finished=False)
     decision_label = ""
+    if view.decision and view.decision.lookup:
+        try:
+            answered = effects.answer(context, view.decision)
+        except effects.Refused as refused:
+            raise Invalid(refused.message, {refused.field: refused.message}) from None
+        given = view.decision.answer(decision) if decision else None
+        if given is not None and answered and given.label != answered:
+            raise Invalid(f"«{view.decision.question}»: el registro responde «{answered}», no «{given.label}».",
+                          {"decision": "la responde el registro"})
+        decision = answered or decision
     if view.decision:
         answer = view.decision.answer(decision or "")
         if answer is None:
@@ -460,9 +476,6 @@ def _complete_once(task_id, user, data: dict | None, decision: str | None) -> Ca
         raise Invalid("Esta actividad no termina en una decisión.", {"decision": "no aplica"})
 
     assignments = _assignments(view, clean)
-    case = task.case
-    engine = procedures.engine(case.procedure, case.version)
-    now = timezone.now()
     workflow = engine.restore(case.state)
     still_open = {t.id for t in engine.ready_tasks(workflow)} - {task.engine_id}
     try:
@@ -487,8 +500,7 @@ def _complete_once(task_id, user, data: dict | None, decision: str | None) -> Ca
     )
     # The effects the sheet declares (registers, tickets, documents) and what other apps hear of it:
     # planned (and refused) before anything is written, run in the completion's transaction.
-    context = effects.Context(case=case, task=task, sheet=engine.sheet, activity=engine.sheet.activity(task.activity),
-                              user=user, clean=clean, decision=decision_label, now=now, finished=finished)
+    context.decision, context.finished = decision_label, finished
     try:
         writes = effects.plan(context)
     except effects.Refused as refused:

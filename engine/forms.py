@@ -21,7 +21,7 @@ EXTENSION = re.compile(r"^[0-9]{1,6}$")
 MAX_LENGTH = {
     "text": 200, "textarea": 5000, "document": 120, "user": 150, "email": 254, "url": 2000,
     "ipv4": 15, "port": 5, "ports": 200, "dni": 10, "phone": 12, "extension": 6,
-    "date": 10, "datetime": 32, "integer": 20, "number": 30,
+    "date": 10, "datetime": 32, "integer": 20, "number": 30, "entry": 200,
 }
 OTHER_MAX_LENGTH = 500  # choices (the options are far shorter) and any other type
 LARGEST_NUMBER = 10**15  # beyond what a form of the manual counts; keeps JSON and the database exact
@@ -57,6 +57,7 @@ _SCHEMA_TYPES = {
     "extension": {"type": "string", "format": "extension", "pattern": PATTERNS["extension"]},
     "user": {"type": "string", "format": "username"},
     "file": {"type": "integer", "format": "attachment-id"},
+    "entry": {"type": "string", "format": "register-entry"},
 }
 
 
@@ -136,7 +137,7 @@ def clean_value(f: FormField, value):
     """Return the value in its canonical form, or raise ValueError with a Spanish message."""
     t = f.type
     _check_characters(f, value)
-    if t in ("text", "textarea", "document", "user"):
+    if t in ("text", "textarea", "document", "user", "entry"):   # entry: the register entry's key, checked by registers
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise ValueError("debe ser texto")
         return _check_text(f, str(value).strip())

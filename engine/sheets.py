@@ -51,6 +51,8 @@ class FormField:
     assigns: int | None = None  # a "user" field naming who does that activity next
     subject: bool = False       # its value becomes the case's subject (what the case is about)
     personal: bool = False      # personal data (Ley 29733): masked for those who do not handle the case
+    register: str = ""          # an `entry` field: the register whose entry it picks (its natural key)
+    holder: str = ""            # an `entry` field: only entries held by the person whose DNI this field gives
 
 
 @dataclass(frozen=True)
@@ -64,13 +66,35 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class RegisterLookup:
+    """A decision the register answers: is there an open entry with this key?"""
+    register: str
+    key: tuple[tuple[str, str], ...]     # (register field, form field)
+    found: str                           # the answer's label when the entry exists
+    missing: str                         # ... when it does not
+
+
+@dataclass(frozen=True)
 class Decision:
     question: str
     answers: tuple[Answer, ...]
+    lookup: RegisterLookup | None = None
 
     def answer(self, label_or_key: str) -> Answer | None:
         wanted = slugify(label_or_key)
         return next((a for a in self.answers if a.key == wanted), None)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A change the activity makes to a register when it is completed (catalog/registers/, docs/registers.md)."""
+    register: str
+    action: str                                    # create | update | upsert | assign | return | close
+    key: tuple[tuple[str, str], ...]               # (register field, form field) naming the entry
+    set: tuple[tuple[str, str], ...] = ()          # (register field, form field) values written
+    fixed: tuple[tuple[str, str], ...] = ()        # (register field, constant) values written
+    state: str = ""                                # the entry's new state ("" = the action's default)
+    when: str = ""                                 # only when the activity's decision is this answer
 
 
 @dataclass(frozen=True)
@@ -105,6 +129,7 @@ class Activity:
     periodicity: str = ""
     printed_role: str = ""
     due_days: int | None = None
+    effects: tuple[Effect, ...] = ()
 
     @property
     def role(self) -> str:
@@ -249,9 +274,11 @@ def _goto(value, where: str):
         raise SheetError(f"{where}: destino «{value}» no es un número de actividad ni END") from None
 
 
-FIELD_KEYS = {"key", "label", "type", "required", "help", "options", "min", "max", "assigns", "subject", "personal"}
+FIELD_KEYS = {"key", "label", "type", "required", "help", "options", "min", "max", "assigns", "subject", "personal",
+              "register", "holder"}
+EFFECT_KEYS = {"register", "action", "key", "set", "fixed", "state", "when"}
 ACTIVITY_KEYS = {"n", "name", "description", "unit", "roles", "role", "form", "decision", "next", "end", "parallel",
-                 "join", "wait", "periodicity", "printed_role", "due_days"}
+                 "join", "wait", "periodicity", "printed_role", "due_days", "effects"}
 ENTRY_KEYS = {
     "acronyms": {"term", "meaning"}, "definitions": {"term", "meaning"}, "inputs": {"provider", "input"},
     "products": {"product", "users"}, "formats": {"number", "name"}, "change_control": {"version", "section", "description"},
@@ -281,7 +308,27 @@ def _load_field(raw: dict, where: str) -> FormField:
         assigns=int(raw["assigns"]) if raw.get("assigns") is not None else None,
         subject=bool(raw.get("subject", False)),
         personal=bool(raw.get("personal", False)),
+        register=str(raw.get("register") or ""),
+        holder=str(raw.get("holder") or ""),
     )
+
+
+def _pairs(raw, where: str) -> tuple[tuple[str, str], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        raise SheetError(f"{where}: se espera un mapa «campo del registro: campo del formulario»")
+    return tuple((str(k), str(v)) for k, v in raw.items())
+
+
+def _load_effect(raw, where: str) -> Effect:
+    if not isinstance(raw, dict) or not raw.get("register") or not raw.get("action"):
+        raise SheetError(f"{where}: cada efecto necesita «register» y «action»")
+    _check_keys(raw, EFFECT_KEYS, f"{where}: efecto")
+    return Effect(register=str(raw["register"]), action=str(raw["action"]), key=_pairs(raw.get("key"), where),
+                  set=_pairs(raw.get("set"), where),
+                  fixed=tuple((str(k), _text(v)) for k, v in (raw.get("fixed") or {}).items()),
+                  state=str(raw.get("state") or ""), when=_text(raw.get("when")))
 
 
 def _load_activity(raw: dict, source: str) -> Activity:
@@ -296,10 +343,17 @@ def _load_activity(raw: dict, source: str) -> Activity:
     decision = None
     if raw.get("decision"):
         d = raw["decision"]
+        _check_keys(d, {"question", "answers", "register"}, f"{where}: decisión")
         for a in d.get("answers") or ():
             _check_keys(a, {"label", "goto"}, f"{where}: respuesta")
         answers = tuple(Answer(_text(a.get("label")), _goto(a.get("goto"), where)) for a in d.get("answers") or ())
-        decision = Decision(_text(d.get("question")), answers)
+        lookup = None
+        if d.get("register"):
+            r = d["register"]
+            _check_keys(r, {"name", "key", "found", "missing"}, f"{where}: decisión por registro")
+            lookup = RegisterLookup(str(r.get("name") or ""), _pairs(r.get("key"), where), _text(r.get("found")),
+                                    _text(r.get("missing")))
+        decision = Decision(_text(d.get("question")), answers, lookup)
     wait = None
     if raw.get("wait"):
         wait = Wait(_text(raw["wait"].get("party")), _text(raw["wait"].get("for")))
@@ -320,6 +374,7 @@ def _load_activity(raw: dict, source: str) -> Activity:
         periodicity=_text(raw.get("periodicity")),
         printed_role=_text(raw.get("printed_role")),
         due_days=raw.get("due_days"),
+        effects=tuple(_load_effect(e, where) for e in raw.get("effects") or ()),
     )
 
 

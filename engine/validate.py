@@ -164,9 +164,83 @@ def _split_feeds_join(sheet: Sheet, split, join, successors) -> bool:
     return True
 
 
-def validate_catalog(sheets: list[Sheet], organization: Organization,
-                     vocabularies: Vocabularies | None = None) -> list[str]:
+def validate_registers(sheets: list[Sheet], registers: dict, organization: Organization) -> list[str]:
+    """Each register on its own, and what the sheets declare about registers against them."""
+    from .registers import ACTIONS, check_register
+
     errors = []
+    roles, flags = organization.role_slugs, {"@office", "@chief", "@coordinator", "@auditor", "@everyone"}
+    for r in registers.values():
+        errors += check_register(r)
+        for who in (*r.read, *r.write):
+            if who not in roles and who not in flags:
+                errors.append(f"{r.source}: «{who}» no es un rol ni un grupo (@office, @chief, @coordinator, @auditor)")
+        if r.starts:
+            sheet = next((s for s in sheets if s.code == r.starts.procedure), None)
+            if sheet is None:
+                errors.append(f"{r.source}: starts.procedure «{r.starts.procedure}» no existe")
+            elif r.starts.schedule not in {key for key, _, _ in sheet.entry_points}:
+                errors.append(f"{r.source}: «{r.starts.schedule}» no es un inicio de {sheet.code} "
+                              f"({', '.join(key for key, _, _ in sheet.entry_points)})")
+    for sheet in sheets:
+        earlier = {f.key for a in sheet.activities for f in a.form}
+        for a in sheet.activities:
+            where = f"{sheet.source}: actividad {a.n}"
+            for f in a.form:
+                if f.type == "entry":
+                    if f.register not in registers:
+                        errors.append(f"{where}: el campo «{f.key}» elige de un registro desconocido «{f.register}»")
+                    elif len(registers[f.register].key) != 1:
+                        errors.append(f"{where}: el campo «{f.key}» elige de «{f.register}», cuya clave tiene varios campos")
+                if f.holder and f.holder not in earlier:
+                    errors.append(f"{where}: holder «{f.holder}» no es un campo de la ficha")
+                if f.register and f.type != "entry":
+                    errors.append(f"{where}: «register» solo aplica a campos de tipo entry")
+            lookups = [a.decision.lookup] if a.decision and a.decision.lookup else []
+            for lookup in lookups:
+                labels = {x.label for x in a.decision.answers}
+                if lookup.found not in labels or lookup.missing not in labels:
+                    errors.append(f"{where}: la decisión por registro debe usar respuestas de la decisión ({', '.join(labels)})")
+            for e in a.effects:
+                r = registers.get(e.register)
+                if r is None:
+                    errors.append(f"{where}: registro desconocido «{e.register}»")
+                    continue
+                if e.action not in ACTIONS:
+                    errors.append(f"{where}: acción «{e.action}» desconocida ({', '.join(ACTIONS)})")
+                if {k for k, _ in e.key} != set(r.key):
+                    errors.append(f"{where}: la clave del efecto debe dar {', '.join(r.key)} de «{r.slug}»")
+                for register_field, form_field in (*e.key, *e.set):
+                    if r.field(register_field) is None:
+                        errors.append(f"{where}: «{register_field}» no es un campo de «{r.slug}»")
+                    if form_field not in earlier and form_field not in ("@today", "@case"):
+                        errors.append(f"{where}: «{form_field}» no es un campo de ninguna actividad de la ficha")
+                for register_field, _ in e.fixed:
+                    if r.field(register_field) is None:
+                        errors.append(f"{where}: «{register_field}» no es un campo de «{r.slug}»")
+                if e.state and r.state(e.state) is None:
+                    errors.append(f"{where}: el estado «{e.state}» no existe en «{r.slug}»")
+                if e.action in ("assign", "return") and not (r.assigned and r.returned):
+                    errors.append(f"{where}: «{r.slug}» no declara los estados assigned/returned que usa «{e.action}»")
+                if e.when and (not a.decision or e.when not in {x.label for x in a.decision.answers}):
+                    errors.append(f"{where}: «when: {e.when}» no es una respuesta de la decisión de la actividad")
+            for lookup in lookups:
+                r = registers.get(lookup.register)
+                if r is None:
+                    errors.append(f"{where}: la decisión consulta un registro desconocido «{lookup.register}»")
+                elif {k for k, _ in lookup.key} != set(r.key):
+                    errors.append(f"{where}: la consulta debe dar la clave {', '.join(r.key)} de «{r.slug}»")
+    return errors
+
+
+def validate_catalog(sheets: list[Sheet], organization: Organization,
+                     vocabularies: Vocabularies | None = None, registers: dict | None = None) -> list[str]:
+    errors = []
+    if registers is None:
+        from .registers import load_registers
+
+        registers = load_registers()
+    errors += validate_registers(sheets, registers, organization)
     codes = Counter(s.code for s in sheets)
     for code, count in codes.items():
         if count > 1:

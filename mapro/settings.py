@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "org.otp_devices.SecondFactorDevicesConfig",   # django_otp.plugins.otp_totp
     "org",
     "cases",
+    "registers",
     "schedules",
     "documents",
     "api",

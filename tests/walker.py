@@ -1,5 +1,5 @@
 """Drive cases through the API as the manual's roles would, one open task at a time."""
-from .api_client import Api, fill
+from .api_client import Api, fill, sample_value
 
 
 class Walker:
@@ -34,6 +34,9 @@ class Walker:
     def complete(self, task, decision=None, data=None):
         api = self.api(self.actor(task))
         body = {"data": fill(task["form"], api, task["case"]) if data is None else data}
+        asks = task.get("decision_register")
+        if asks and decision == asks["found"]:
+            seed_register(asks, body["data"])   # the register answers: make it hold the entry asked for
         if decision is not None:
             body["decision"] = decision
         response = api.post(f"/api/tasks/{task['id']}/complete", body)
@@ -56,6 +59,18 @@ class Walker:
             path.append((task["activity"], decision))
             case = self.case(case["id"], starter)
         raise AssertionError(f"{code}: el caso no terminó en {max_steps} pasos: {path[-20:]}")
+
+
+def seed_register(asks, data):
+    """An open entry in the register a decision asks, with the key the form gives (by the register's
+    own actions, as an initial load would)."""
+    from registers import actions, catalog
+
+    r = catalog.get(asks["register"])
+    key = {field: data[form_field] for field, form_field in asks["key"].items()}
+    if actions.current(r, key) is None:
+        values = {f.key: (f.options[0] if f.options else sample_value(f)) for f in r.fields if f.required}
+        actions.change(None, r.slug, "create", key, {k: v for k, v in values.items() if k not in key})
 
 
 def scripted(answers):

@@ -8,6 +8,7 @@ from engine.bpmn import compile_sheet
 from engine.export import sheet_summary
 from engine.organization import load_organization
 from engine.sheets import SheetError, load_catalog
+from engine.registers import load_registers
 from engine.validate import validate_catalog
 
 
@@ -28,7 +29,11 @@ class Command(BaseCommand):
         except SheetError as exc:
             raise CommandError(str(exc)) from None
         organization = load_organization(settings.MAPRO_CATALOG_DIR)
-        errors = validate_catalog(sheets, organization)
+        try:
+            registers = load_registers(settings.MAPRO_CATALOG_DIR)
+        except SheetError as exc:
+            raise CommandError(str(exc)) from None
+        errors = validate_catalog(sheets, organization, registers=registers)
         return sheets, organization, errors
 
     def handle(self, *args, action, **options):

@@ -125,5 +125,15 @@ class Command(BaseCommand):
                 f"No se pudo iniciar {due.sheet.code} «{due.schedule.label}» "
                 f"(fecha programada {due.due_date:%d/%m/%Y}): {item.error}"
             )
-        if not started and not failed and self.verbosity >= 2:
+        from registers import cronograma
+
+        today = scheduler.local_now(now).date()
+        dated, undated = cronograma.run_pass(today, scheduler.system_user())
+        for item in dated:
+            self.stdout.write(f"Iniciado {item.case.number}: {item.register.name} «{item.entry.title or item.entry.key}» "
+                              f"(cronograma, fecha {item.entry.data.get(item.register.starts.date)}).")
+        for item in undated:
+            self.stderr.write(f"No se pudo iniciar {item.register.name} «{item.entry.title or item.entry.key}» "
+                              f"(cronograma): {item.error}")
+        if not started and not failed and not dated and not undated and self.verbosity >= 2:
             self.stdout.write("Nada por iniciar.")

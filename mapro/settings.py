@@ -266,3 +266,25 @@ if os.environ.get("MAPRO_ATTACHMENTS_S3_BUCKET"):
 
 # Largest attachment accepted, in megabytes (decimals allowed).
 MAPRO_ATTACHMENT_MAX_MB = float(os.environ.get("MAPRO_ATTACHMENT_MAX_MB", "20"))
+
+# Documents: signatures and SISTRADOC (documents/signing.py, documents/sistradoc.py; README «Firma
+# digital con Firma Perú» and «Envío vía SISTRADOC»).
+# MAPRO_SIGNER: "firmaperu" (the signer's computer signs; the signed PDF is uploaded and verified) or
+# "local-test" (the server signs with a local test CA whose root is then trusted: tests and demo only).
+MAPRO_SIGNER = os.environ.get("MAPRO_SIGNER") or ("local-test" if DEMO_MODE else "firmaperu")
+# PEM files of the trusted root CAs (the Peruvian PKI: ECERNEP's root and RENIEC's CAs), separated
+# by commas or the OS path separator. A signature chaining to none of them is refused.
+MAPRO_SIGNATURE_TRUST_ROOTS = [p.strip() for p in os.environ.get("MAPRO_SIGNATURE_TRUST_ROOTS", "")
+                               .replace(",", os.pathsep).split(os.pathsep) if p.strip()]
+# Revocation checks of the signer's certificate: soft-fail (default), hard-fail or require; fetching
+# CRLs/OCSP over the network only with MAPRO_SIGNATURE_FETCH_REVOCATION=1.
+MAPRO_SIGNATURE_REVOCATION_MODE = os.environ.get("MAPRO_SIGNATURE_REVOCATION_MODE", "soft-fail")
+MAPRO_SIGNATURE_FETCH_REVOCATION = _env_flag("MAPRO_SIGNATURE_FETCH_REVOCATION")
+# Where the local test signer keeps its test CA and certificates.
+MAPRO_TEST_SIGNER_DIR = Path(os.environ.get("MAPRO_TEST_SIGNER_DIR", VAR_DIR / "test_signer"))
+# SISTRADOC: empty URL keeps the register only; otherwise documents are posted there as JSON.
+MAPRO_SISTRADOC_URL = os.environ.get("MAPRO_SISTRADOC_URL", "")
+MAPRO_SISTRADOC_TOKEN = os.environ.get("MAPRO_SISTRADOC_TOKEN", "")
+MAPRO_SISTRADOC_TIMEOUT = float(os.environ.get("MAPRO_SISTRADOC_TIMEOUT", "15"))
+# The year's official name printed under the header of documents (e.g. «Año de ...»); empty: none.
+MAPRO_YEAR_NAME = os.environ.get("MAPRO_YEAR_NAME", "")

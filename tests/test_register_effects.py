@@ -180,3 +180,18 @@ def test_the_completion_writer_takes_its_columns_from_the_models():
                            (Audit, store.AUDIT_COLUMNS)):
         assert set(columns) == {f.column for f in model._meta.concrete_fields if not f.primary_key}, model
     assert set(store.OFFER_FROM_TASK) <= set(store.TASK_COLUMNS)
+
+
+@pytest.mark.django_db
+def test_the_task_page_says_the_register_answers_the_question(staff, client):
+    case, task = walk_to(Walker(), 13)
+    assert client.login(username="tecnico-especialista", password="clave-segura-123")
+    page = client.get(f"/tareas/{task['id']}/").content.decode()
+    assert "¿El usuario VPN ya existe?" in page
+    assert "La responde el registro «Usuarios VPN»" in page
+    assert 'name="decision" value="Sí"' not in page         # nobody picks the answer by hand
+    # The form posts without a decision; the register answers «No» and the case goes to activity 15.
+    answer = client.post(f"/tareas/{task['id']}/atender", {"usuario_vpn": "nuevo.vpn"})
+    assert answer.status_code in (200, 302)
+    assert Task.objects.get(pk=task["id"]).status == "completed"
+    assert Event.objects.get(case_id=case["id"], activity=13).decision == "No"

@@ -234,3 +234,116 @@ def check_act(user, task: Task) -> None:
     found = refusal(user, task)
     if found is not None:
         raise (Conflict if found.status == 409 else Forbidden)(found.detail)
+
+
+# --- documents (documents app) --------------------------------------------------------------
+# Who reads a document: whoever may see its case (may_view) AND its classification allows it:
+# - PÚBLICO: everyone who sees the case; a document without a case: the office's staff and leads;
+# - RESERVADO: the office's staff of the case's procedure (rule 4), the chief, the coordinators
+#   and superusers; not the requester or the outside offices who see the case;
+# - CONFIDENCIAL: the chief, the coordinators and superusers, and the people of the document (its
+#   author, who gave it a visto bueno or signed it);
+# - SECRETO: the chief and superusers, its author and its signers only.
+# The author, an approver or a signer always reads the document they took part in. Anyone else is
+# answered "not found" (404), as for a case. Who acts on a document (documents.actions):
+# drafting and editing: the office's staff of the procedure and the leads (editing: its author or
+# a lead); visto bueno, signature and annulment: the chief and the coordinators; numbering and
+# sending: its author or a lead; registering a received document: the office's staff and leads.
+def is_chief(user) -> bool:
+    if not user or not user.is_authenticated:
+        return False
+    chiefs = {r.slug for r in procedures.organization().roles if r.chief}
+    return user.is_superuser or bool(role_slugs(user) & chiefs)
+
+
+def office_staff(user) -> bool:
+    """Holds a role of the office (the unit flagged `office`), or leads."""
+    return leads(user) or bool(role_slugs(user) & procedures.organization().office_roles)
+
+
+def _document_people(user) -> Q:
+    return Q(created_by=user) | Q(approvals__user=user) | Q(signatures__user=user)
+
+
+def visible_documents(user) -> QuerySet:
+    """The documents the user may read, as a queryset to filter, search and page."""
+    from documents.models import Classification as C, Document
+
+    documents = Document.objects.all()
+    if not user or not user.is_authenticated:
+        return documents.none()
+    people = _document_people(user)
+    if is_chief(user):
+        return documents
+    mine = sorted(staff_procedures(user))
+    if leads(user):
+        rule = ~Q(classification=C.SECRET) | Q(created_by=user) | Q(signatures__user=user)
+        return documents.filter(pk__in=documents.filter(rule).values("pk"))
+    seen_case = Q(case__in=visible_cases(user).values("pk"))
+    public = Q(classification=C.PUBLIC) & ((seen_case | Q(case__isnull=True)) if office_staff(user) else seen_case)
+    reserved = Q(classification=C.RESERVED) & (Q(case__procedure__in=mine) | Q(case__isnull=True)) if mine else Q(pk__in=[])
+    own = (people & ~Q(classification=C.SECRET)) | Q(created_by=user) | Q(signatures__user=user)
+    return documents.filter(pk__in=documents.filter(public | reserved | own).values("pk"))
+
+
+def may_read_document(user, document) -> bool:
+    from documents.models import Classification as C
+
+    if not user or not user.is_authenticated:
+        return False
+    if is_chief(user):
+        return True
+    if document.created_by_id == user.pk or document.signatures.filter(user=user).exists():
+        return True
+    level = document.classification
+    if level == C.SECRET:
+        return False
+    if document.approvals.filter(user=user).exists() or leads(user):
+        return True
+    if level == C.CONFIDENTIAL:
+        return False
+    if level == C.RESERVED:
+        return (document.case.procedure in staff_procedures(user)) if document.case_id else bool(staff_procedures(user))
+    return may_view(user, document.case) if document.case_id else office_staff(user)
+
+
+def document_for(user, document_id):
+    """The document, if the user may read it; otherwise NotFound (as if it did not exist)."""
+    from documents.models import Document
+
+    from .workflow import NotFound
+
+    try:
+        pk = int(document_id)
+    except (TypeError, ValueError):
+        pk = 0
+    document = (Document.objects.select_related("case", "case__started_by", "case__requester_unit", "created_by",
+                                                "template").filter(pk=pk).first() if 0 < pk < 2**63 else None)
+    if document is None or not may_read_document(user, document):
+        raise NotFound("No existe el documento.")
+    return document
+
+
+def may_draft_documents(user, case) -> bool:
+    """The office's staff of the case's procedure and the leads draft documents of a case."""
+    return bool(case is not None and (leads(user) or case.procedure in staff_procedures(user)))
+
+
+DOCUMENT_ACTIONS = {
+    "edit": "author", "issue": "author", "send": "author",
+    "approve": "lead", "sign": "lead", "annul": "lead",
+}
+
+
+def document_refusal(user, document, action: str) -> str | None:
+    """Why the user may not take `action` on a document they may read, or None."""
+    who = DOCUMENT_ACTIONS[action]
+    if leads(user):
+        return None
+    if who == "author" and document.created_by_id == user.pk:
+        return None
+    if who == "author":
+        return "Solo su autor, la jefatura o las coordinaciones pueden hacerlo con este documento."
+    return {"approve": "El visto bueno lo dan la jefatura y las coordinaciones de la OGTIE.",
+            "sign": "Firman la jefatura y las coordinaciones de la OGTIE.",
+            "annul": "Anulan un documento la jefatura y las coordinaciones de la OGTIE."}[action]

@@ -12,7 +12,7 @@ The request body (README «Envío vía SISTRADOC»):
     {"tipo_documento": "OFICIO", "numero": "OFICIO N° 00123-2026-MINDEF/SG-OGTIE",
      "unidad_origen": "OGTIE", "unidad_destino": "DIGEDOC", "asunto": "...", "folios": 3,
      "anexos": ["Informe técnico N° ..."], "clasificacion": "PÚBLICO",
-     "archivo": {"nombre": "OFICIO-00123-2026.pdf", "tipo": "application/pdf",
+     "archivo": {"nombre": "OFICIO-N-00123-2026-MINDEF-SG-OGTIE.pdf", "tipo": "application/pdf",
                  "sha256": "...", "contenido_base64": "JVBERi0..."}}
 
 The answer must be JSON with the registration number in "registro" (also accepted:
@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import socket
 import urllib.error
 import urllib.request
@@ -56,7 +57,7 @@ class SendPayload:
     filename: str = ""
 
     def as_json(self) -> dict:
-        name = self.filename or "".join(c if c.isalnum() or c in "-_" else "-" for c in self.number).strip("-") + ".pdf"
+        name = self.filename or re.sub(r"[^0-9A-Za-z_]+", "-", self.number).strip("-") + ".pdf"
         return {
             "tipo_documento": self.document_type,
             "numero": self.number,

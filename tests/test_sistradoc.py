@@ -92,7 +92,7 @@ def test_document_is_posted_as_json_and_the_registration_number_recorded(sistrad
     assert sent["anexos"] == ["INFORME N° 00045-2026-MINDEF/SG-OGTIE"]
     assert base64.b64decode(sent["archivo"]["contenido_base64"]) == PDF
     assert sent["archivo"]["sha256"] == hashlib.sha256(PDF).hexdigest()
-    assert sent["archivo"]["nombre"].endswith(".pdf")
+    assert sent["archivo"]["nombre"] == "OFICIO-N-00123-2026-MINDEF-SG-OGTIE.pdf"
 
 
 def test_server_down_is_a_clear_error(settings):

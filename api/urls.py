@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from audit import api as audit_api
 
@@ -26,5 +26,6 @@ urlpatterns = [
     path("tasks/<int:task_id>/reassign", views.task_reassign, name="api-task-reassign"),
     path("tasks/<int:task_id>/complete", views.task_complete, name="api-task-complete"),
     path("audit", audit_api.trail, name="api-audit"),
+    path("", include("notifications.api_urls")),
     path("openapi.json", views.openapi, name="api-openapi"),
 ]

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "api",
     "web",
     "audit",
+    "notifications",
     "ops",
     "helpdesk",
 ]
@@ -100,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "audit.context_processors.navigation",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -288,3 +290,13 @@ MAPRO_SISTRADOC_TOKEN = os.environ.get("MAPRO_SISTRADOC_TOKEN", "")
 MAPRO_SISTRADOC_TIMEOUT = float(os.environ.get("MAPRO_SISTRADOC_TIMEOUT", "15"))
 # The year's official name printed under the header of documents (e.g. «Año de ...»); empty: none.
 MAPRO_YEAR_NAME = os.environ.get("MAPRO_YEAR_NAME", "")
+
+# Notifications by e-mail (notifications/): written to an outbox with the change, sent by `mapro worker`.
+# MAPRO_EMAIL_URL: smtp://user:password@host:port (?starttls=1 for STARTTLS), smtps://... for TLS;
+# empty: mail waits in the outbox. MAPRO_BASE_URL makes the links in the e-mails absolute.
+MAPRO_EMAIL_URL = os.environ.get("MAPRO_EMAIL_URL", "")
+MAPRO_EMAIL_FROM = os.environ.get("MAPRO_EMAIL_FROM", "mapro OGTIE <mapro@localhost>")
+MAPRO_EMAIL_TIMEOUT = float(os.environ.get("MAPRO_EMAIL_TIMEOUT", "10"))
+MAPRO_EMAIL_MAX_ATTEMPTS = int(os.environ.get("MAPRO_EMAIL_MAX_ATTEMPTS", "8"))
+MAPRO_BASE_URL = os.environ.get("MAPRO_BASE_URL", "http://127.0.0.1:8000")
+MAPRO_DIGEST_HOUR = int(os.environ.get("MAPRO_DIGEST_HOUR", "7"))   # Lima time of the daily digest

@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from cases import access, procedures
 from cases.models import Case, Task
+from notifications.models import Notification
 from org.models import Role, Unit
 
 from .api_client import Api, fill
@@ -59,8 +60,9 @@ def _expected_viewers(case):
 def _parameters(case):
     task = case.tasks.order_by("id").first()
     attachment = case.attachments.order_by("id").first()
+    notification = Notification.objects.filter(case=case).order_by("id").first()   # someone else's: 404
     return {"case_id": case.pk, "task_id": task.pk, "attachment_id": attachment.pk if attachment else 999999,
-            "id": case.pk}
+            "id": case.pk, "notification_id": notification.pk if notification else 999999}
 
 
 PUBLIC_PARAMETERS = {"code": ACCOUNTS,     # the catalogue is public to every signed-in person

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from org.signin import SignInForm
 
@@ -33,4 +33,5 @@ urlpatterns = [
     path("tareas/<int:task_id>/tomar", views.task_claim, name="task-claim"),
     path("tareas/<int:task_id>/liberar", views.task_release, name="task-release"),
     path("tareas/<int:task_id>/reasignar", views.task_reassign, name="task-reassign"),
+    path("notificaciones/", include("notifications.urls")),
 ]

@@ -54,12 +54,16 @@ class Command(BaseCommand):
             raise CommandError(f"La contraseña de demostración ({where}) no cumple la política: "
                                + " ".join(exc.messages)) from None
         admin.is_staff = admin.is_superuser = True
+        admin.email = admin.email or f"admin@{os.environ.get('MAPRO_DEMO_EMAIL_DOMAIN', 'demo.mindef.gob.pe')}"
         admin.set_password(password)
         admin.save()
         Person.objects.update_or_create(user=admin, defaults={"is_demo": True, "unit": Unit.objects.filter(slug="ogtie").first()})
         for role in Role.objects.select_related("unit"):
             user, _ = User.objects.get_or_create(username=role.slug)
             user.first_name = role.name[:150]
+            # An address per demo user, so that with MAPRO_EMAIL_URL set the notifications arrive somewhere
+            # one can watch (e.g. a local test SMTP server); MAPRO_DEMO_EMAIL_DOMAIN changes the domain.
+            user.email = user.email or f"{role.slug}@{os.environ.get('MAPRO_DEMO_EMAIL_DOMAIN', 'demo.mindef.gob.pe')}"
             user.set_password(password)
             user.save()
             Person.objects.update_or_create(user=user, defaults={"is_demo": True, "unit": role.unit})

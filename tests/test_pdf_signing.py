@@ -237,3 +237,18 @@ def test_wide_matrix_goes_on_landscape_pages():
     assert "Revisión de accesos 59" in text
     # The header row repeats on every landscape page.
     assert all("Set" in p.extract_text() for p in landscape)
+
+
+def test_test_signer_command_signs_and_verifies(settings, tmp_path, capsys):
+    from django.core.management import CommandError, call_command
+
+    settings.MAPRO_SIGNER = "local-test"
+    settings.MAPRO_TEST_SIGNER_DIR = tmp_path / "signer"
+    source, signed = tmp_path / "informe.pdf", tmp_path / "informe-firmado.pdf"
+    source.write_bytes(informe())
+    call_command("test_signer", "sign", str(source), str(signed), "--name", "Quispe Mamani Ana", "--dni", "45678912")
+    digest = re.search(r"SHA-256 del PDF enviado a firmar: ([0-9a-f]{64})", capsys.readouterr().out).group(1)
+    call_command("test_signer", "verify", str(signed), "--sha256", digest)
+    assert "Firma válida de ANA QUISPE MAMANI (DNI 45678912)" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="no tiene firma"):
+        call_command("test_signer", "verify", str(source))

@@ -347,3 +347,58 @@ def document_refusal(user, document, action: str) -> str | None:
     return {"approve": "El visto bueno lo dan la jefatura y las coordinaciones de la OGTIE.",
             "sign": "Firman la jefatura y las coordinaciones de la OGTIE.",
             "annul": "Anulan un documento la jefatura y las coordinaciones de la OGTIE."}[action]
+
+# --- tickets (the help desk) ----------------------------------------------------------------
+# Who sees a ticket: its requester; the help desk's operators (catalog/helpdesk.yaml `desk_roles`),
+# the chief, the coordinators and superusers (every ticket); the person it is assigned to; and the
+# holders of the role of its team. Anyone else is answered "not found", like for a case.
+# Who handles it (assigns, replies in internal notes, waits, resolves): all of them but a requester
+# who is nothing else. Internal notes and internal attachments are for those who handle it.
+def runs_help_desk(user) -> bool:
+    """An operator of the help desk, the chief, a coordinator or a superuser: the queue is theirs."""
+    from helpdesk.catalog import catalog
+
+    return leads(user) or bool(role_slugs(user) & catalog().desk_roles)
+
+
+def visible_tickets(user) -> QuerySet:
+    from helpdesk.models import Ticket
+
+    tickets = Ticket.objects.all()
+    if not user or not user.is_authenticated:
+        return tickets.none()
+    if runs_help_desk(user):
+        return tickets
+    return tickets.filter(Q(requester=user) | Q(assignee=user) | Q(team__in=role_slugs(user), team__gt=""))
+
+
+def may_view_ticket(user, ticket) -> bool:
+    if not user or not user.is_authenticated:
+        return False
+    return (ticket.requester_id == user.pk or ticket.assignee_id == user.pk or runs_help_desk(user)
+            or bool(ticket.team and ticket.team in role_slugs(user)))
+
+
+def may_handle_ticket(user, ticket) -> bool:
+    """Operators, leads, the assignee and the team's holders handle a ticket; its requester does not."""
+    if not may_view_ticket(user, ticket):
+        return False
+    return runs_help_desk(user) or ticket.assignee_id == user.pk or bool(ticket.team and ticket.team in role_slugs(user))
+
+
+def ticket_for(user, ticket_id):
+    """The ticket, if the user may see it; otherwise NotFound (as if it did not exist)."""
+    from helpdesk.models import Ticket
+
+    from .workflow import NotFound
+
+    try:
+        pk = int(ticket_id)
+    except (TypeError, ValueError):
+        pk = 0
+    ticket = Ticket.objects.select_related("requester", "assignee", "requester_unit", "case").filter(pk=pk).first() \
+        if 0 < pk < 2**63 else None
+    if ticket is None or not may_view_ticket(user, ticket):
+        raise NotFound("No existe el ticket.")
+    return ticket
+

@@ -25,9 +25,9 @@ from django.utils import timezone
 
 import audit
 from cases import access
-from cases.workflow import Conflict, Forbidden, Invalid
+from cases.workflow import Conflict, Forbidden, Invalid, WorkflowError
 
-from . import numbering, render
+from . import numbering, render, signing, sistradoc
 from .models import Approval, Classification, Document, DocumentTemplate, DocumentVersion, Signature, default_unit
 
 SUBJECT_MAX = 300
@@ -113,10 +113,14 @@ def _pdf_version(document: Document, user, data: dict, n: int, pdf: bytes | None
 
 
 def _render(document: Document, data: dict) -> bytes:
+    """The version's PDF, prepared for signing (documents.signing.prepare): the bytes stored and
+    hashed are exactly those sent to the signer, so the signed file is checked against them."""
     try:
-        return render.render_pdf(document, data)
+        return signing.prepare(render.render_pdf(document, data))
     except render.TemplateError as exc:
         raise Invalid(str(exc), {"template": str(exc)}) from None
+    except signing.SigningError as exc:
+        raise Invalid(str(exc)) from None
 
 
 _local = threading.local()
@@ -280,11 +284,14 @@ def issue(user, document: Document) -> Document:
     return document
 
 
-def _verify(signed: bytes, original: bytes) -> dict:
-    """The other half of the signature: documents.signing verifies the PAdES signature."""
-    from . import signing
-
-    return signing.verify_for_document(signed, original)
+def _verify(signed: bytes, version: DocumentVersion) -> dict:
+    """documents.signing verifies the PAdES signature and that the signed revision is exactly the
+    version's PDF (its recorded hash) plus the signature."""
+    found = signing.verify(signed, expected_original_sha256=version.sha256)
+    return {"valid": found.valid, "detail": found.reason, "signer": found.signer_name, "dni": found.signer_dni or "",
+            "serial": found.signer_serial or "", "subject": found.signer_subject,
+            "signed_at": found.signed_at.isoformat() if found.signed_at else "", "intact": found.intact,
+            "signatures": len(found.signatures)}
 
 
 def sign(user, document: Document, signed_pdf: bytes) -> Signature:
@@ -298,9 +305,7 @@ def sign(user, document: Document, signed_pdf: bytes) -> Signature:
     if len(signed_pdf) > PDF_MAX:
         raise Invalid("El PDF firmado supera los 20 MB.", {"file": "demasiado grande"})
     current = document.current_version()
-    with current.pdf.open("rb") as f:
-        original = f.read()
-    result = _verify(bytes(signed_pdf), original)
+    result = _verify(bytes(signed_pdf), current)
     if not result.get("valid"):
         message = result.get("detail") or "La firma del PDF no es válida."
         raise Invalid(message, {"file": message})
@@ -327,12 +332,27 @@ def sign(user, document: Document, signed_pdf: bytes) -> Signature:
 
 
 # --- sending, annulment, reception ----------------------------------------------------------
-def _send_through_adapter(document: Document) -> str:
-    """The registration number the document-management system gives (documents.sistradoc); the
-    default adapter keeps the register only and returns ""."""
-    from . import sistradoc
+class SendFailed(WorkflowError):
+    status, code = 502, "envio_fallido"
 
-    return sistradoc.send(document) or ""
+
+def _send_through_adapter(document: Document) -> str:
+    """The registration number the document-management system gives (documents.sistradoc; the
+    default adapter keeps the register only and answers the document's own number)."""
+    version = document.current_version()
+    signature = document.signatures.filter(version=version).order_by("-id").first()
+    stored = signature.signed_pdf if signature else version.pdf
+    with stored.open("rb") as f:
+        content = f.read()
+    payload = sistradoc.SendPayload(
+        document_type=document.type_label, number=document.number, sender_unit=document.issuing_unit.rsplit("-", 1)[-1],
+        recipient_unit=document.recipients.split("\n")[0][:120], subject=document.subject, folios=document.folios,
+        pdf=content, annexes=tuple(a.strip() for a in document.annexes.split("\n") if a.strip()),
+        classification=Classification(document.classification).label)
+    try:
+        return sistradoc.get_adapter().send(payload).registration_number
+    except sistradoc.SistradocError as exc:
+        raise SendFailed(str(exc)) from None
 
 
 def send(user, document: Document) -> Document:

@@ -3,9 +3,11 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("helpdesk.api_urls")),   # /api/helpdesk/categories, /api/tickets…
     path("api/", include("api.urls")),
     path("programacion/", include("schedules.urls")),
     path("auditoria/", include("audit.urls")),
+    path("mesa-de-ayuda/", include("helpdesk.urls")),
     path("", include("web.urls")),
 ]
 

@@ -51,6 +51,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 EOF_MARK = re.compile(rb"%%EOF[ \t]*(\r\n|\r|\n)?")
 
@@ -79,6 +80,14 @@ class Signer(Protocol):
     def sign(self, pdf: bytes, *, reason: str = "", location: str = "") -> bytes: ...
 
 
+class _SameBytesWriter(IncrementalPdfFileWriter):
+    """Leaves /Info (and its modification date) as it was, so that preparing the same PDF twice
+    gives the same bytes (and the same recorded hash)."""
+
+    def _update_meta(self):
+        pass
+
+
 def prepare(pdf_bytes: bytes) -> bytes:
     """The PDF to send to the signer: the document, checked, with an (empty) interactive form.
 
@@ -90,13 +99,12 @@ def prepare(pdf_bytes: bytes) -> bytes:
     already has a form (for example one that already carries a visto bueno) is returned unchanged.
     """
     from pyhanko.pdf_utils import generic
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfError
 
     if not pdf_bytes or pdf_bytes.lstrip()[:5] != b"%PDF-":
         raise SigningError("El archivo a firmar no es un PDF.")
     try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
+        writer = _SameBytesWriter(io.BytesIO(pdf_bytes), strict=False)
         if writer.prev.encrypted:
             raise SigningError("El PDF está cifrado: no puede enviarse a firmar.")
         writer.root["/Pages"]
@@ -106,6 +114,9 @@ def prepare(pdf_bytes: bytes) -> bytes:
             generic.NameObject("/Fields"): generic.ArrayObject(),
         }))
         writer.update_root()
+        # The update's file identifier derives from the content instead of being random.
+        writer._document_id = generic.ArrayObject([
+            writer._document_id[0], generic.ByteStringObject(hashlib.sha256(pdf_bytes).digest()[:16])])
         out = io.BytesIO()
         writer.write(out)
         return out.getvalue()
@@ -200,7 +211,6 @@ class LocalTestSigner:
     def sign(self, pdf: bytes, *, reason: str = "Soy el autor del documento", location: str = "Lima, Perú",
              field_name: str | None = None) -> bytes:
         """The PDF with one more PAdES signature (B-B level), added as an incremental update."""
-        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.sign import fields, signers
 
         pdf = prepare(pdf)

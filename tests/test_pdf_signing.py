@@ -252,3 +252,9 @@ def test_test_signer_command_signs_and_verifies(settings, tmp_path, capsys):
     assert "Firma válida de ANA QUISPE MAMANI (DNI 45678912)" in capsys.readouterr().out
     with pytest.raises(CommandError, match="no tiene firma"):
         call_command("test_signer", "verify", str(source))
+
+
+def test_preparing_the_same_pdf_gives_the_same_bytes():
+    pdf = informe()
+    assert prepare(pdf) == prepare(pdf)
+    assert prepare(prepare(pdf)) == prepare(pdf)  # a PDF that already has a form is sent as it is

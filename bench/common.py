@@ -1,6 +1,7 @@
 """What the benchmark parts share: the mid-case plans, sample form data and statistics.
 
-Nothing here imports Django, so the raw engine measure runs in a Django-free process.
+Nothing here imports Django at module level, so the raw engine measure runs in a Django-free process;
+the bulk-loading and measuring helpers below import it when called.
 """
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import math
 import statistics
 import sys
+import time
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -103,3 +105,144 @@ def log(*parts) -> None:
 def emit_json(payload: dict) -> None:
     """Subprocess result on one stdout line; progress goes to stderr."""
     print(JSON_MARKER + json.dumps(payload, ensure_ascii=False), flush=True)
+
+
+# --- bulk loading (Django imported inside: only the database parts call these) ----------------
+def columns(model, names) -> list[str]:
+    return [model._meta.get_field(n).column for n in names]
+
+
+def secondary_indexes(vendor, table) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of the indexes of `table` that back no constraint."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            cursor.execute(
+                "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+                "WHERE x.indrelid = %s::regclass AND NOT EXISTS "
+                "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)", [table])
+        else:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                           "AND sql IS NOT NULL", [table])
+        return cursor.fetchall()
+
+
+def write_rows(vendor, model, fields, rows) -> None:
+    """COPY (PostgreSQL) or executemany (SQLite) of `rows`, tuples in the order of `fields`."""
+    from django.db import connection
+
+    table = model._meta.db_table
+    cols = columns(model, fields)
+    if vendor == "postgresql":
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+    else:
+        raw = connection.connection
+        sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+        raw.executemany(sql, rows)
+
+
+def bulk_load(vendor, writes) -> dict:
+    """Write [(model, fields, rows)] as fast as the database allows and leave the schema exactly as
+    migrated: the tables' secondary indexes are dropped and created again from their own
+    definitions afterwards (one sort instead of millions of B-tree inserts), foreign keys are not
+    checked row by row (the rows are consistent by construction), the id sequences are moved past
+    the rows written (PostgreSQL) and the database is analyzed as autovacuum soon would
+    (PostgreSQL; SQLite gets no ANALYZE because the application never runs it). Closes the
+    connection (its loading settings die with it). Returns the seconds taken and the index count."""
+    from django.db import connection, models, transaction
+
+    tables = list(dict.fromkeys(model._meta.db_table for model, _, _ in writes))
+    indexes = [ix for table in tables for ix in secondary_indexes(vendor, table)]
+    with connection.cursor() as cursor:   # settings of this loading connection only; closed below
+        if vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")   # no FK triggers per row
+            cursor.execute("SET maintenance_work_mem = '256MB'")
+        else:
+            cursor.execute("PRAGMA foreign_keys = OFF")
+            cursor.execute("PRAGMA synchronous = OFF")
+            cursor.execute("PRAGMA cache_size = -262144")
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for name, _ in indexes:
+                cursor.execute(f'DROP INDEX "{name}"')
+        for model, fields, rows in writes:
+            write_rows(vendor, model, fields, rows)
+        t1 = time.perf_counter()
+        with connection.cursor() as cursor:
+            for _, definition in indexes:
+                cursor.execute(definition)
+    t2 = time.perf_counter()
+    if vendor == "postgresql":
+        serial = [model._meta.db_table for model, _, _ in writes
+                  if isinstance(model._meta.pk, models.AutoField) and model._meta.pk.column == "id"]
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = DEFAULT")
+            for table in dict.fromkeys(serial):
+                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+            cursor.execute("VACUUM ANALYZE")
+    connection.close()
+    t3 = time.perf_counter()
+    return {"write_s": round(t1 - t0, 1), "indexes_s": round(t2 - t1, 1), "maintenance_s": round(t3 - t2, 1),
+            "indexes": len(indexes)}
+
+
+def server_info(vendor) -> dict:
+    """The database server's version and the settings that weigh on the plans."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            info = {}
+            for setting in ("server_version", "shared_buffers", "work_mem", "effective_cache_size", "random_page_cost"):
+                cursor.execute(f"SHOW {setting}")
+                info[setting] = cursor.fetchone()[0]
+            return info
+        cursor.execute("SELECT sqlite_version()")
+        return {"sqlite_version": cursor.fetchone()[0]}
+
+
+def explain_queries(vendor, run) -> str:
+    """EXPLAIN (ANALYZE on PostgreSQL) of every SELECT that `run()` sends, with its SQL and time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    prefix = "EXPLAIN (ANALYZE, BUFFERS) " if vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+    parts = []
+    for query in captured.captured_queries:
+        sql = query["sql"]
+        if not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(prefix + sql)
+            rows = cursor.fetchall()
+        plan = "\n".join(r[0] if vendor == "postgresql" else " ".join(str(c) for c in r) for r in rows)
+        parts.append(f"-- {query['time']} s as run:\n{sql}\n{plan}")
+    return "\n\n".join(parts)
+
+
+def timed_series(run, *, budget_s: float, warmup: int = 3, min_n: int = 20, max_n: int = 150, before=None):
+    """Time run() until max_n samples, or min_n samples and budget_s seconds; `before()` runs
+    untimed before each call (as a new request: forget what the last one cached). Returns
+    (samples ns, the last result)."""
+    samples, result = [], None
+    started = time.perf_counter()
+    i = 0
+    while True:
+        if before is not None:
+            before()
+        t0 = time.perf_counter_ns()
+        result = run()
+        elapsed = time.perf_counter_ns() - t0
+        if i >= warmup:
+            samples.append(elapsed)
+        i += 1
+        n = len(samples)
+        if n >= max_n or (n >= min_n and time.perf_counter() - started > budget_s):
+            return samples, result

@@ -16,7 +16,11 @@ import random
 import time
 from datetime import datetime, timedelta, timezone as dt_timezone
 
-from .common import INBOX_P95_TARGET_MS, BENCH_DIR, emit_json, log, stats
+from .common import (INBOX_P95_TARGET_MS, BENCH_DIR, bulk_load, emit_json, log, secondary_indexes, server_info,
+                     stats, write_rows)
+
+# Shared with bench.search (which imports them from here); the code lives in bench.common.
+_secondary_indexes, _write, _server = secondary_indexes, write_rows, server_info
 
 TOTAL_TASKS = 1_000_000
 OPEN_TASKS = 100_000
@@ -211,10 +215,6 @@ def generate(rng, requesters, holders, first_task_id, first_case_id, suffix=""):
     return cases, tasks, extra, offers
 
 
-def _columns(model, names):
-    return [model._meta.get_field(n).column for n in names]
-
-
 CASE_FIELDS = ["id", "number", "procedure", "version", "start_key", "status", "started_by", "requester_unit",
                "created_at", "updated_at", "completed_at", "state", "lock_version", "subject", "priority"]
 SUBJECTS = ["La PC no enciende — piso 3", "Sin acceso al correo institucional", "Impresora atascada en mesa de partes",
@@ -241,38 +241,6 @@ def _has_field(model, name) -> bool:
     return any(f.name == name for f in model._meta.concrete_fields)
 
 
-def _secondary_indexes(vendor, table) -> list[tuple[str, str]]:
-    """(name, CREATE INDEX statement) of the indexes that back no constraint."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if vendor == "postgresql":
-            cursor.execute(
-                "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-                "WHERE x.indrelid = %s::regclass AND NOT EXISTS "
-                "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)", [table])
-        else:
-            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-                           "AND sql IS NOT NULL", [table])
-        return cursor.fetchall()
-
-
-def _write(vendor, model, fields, rows):
-    from django.db import connection
-
-    table = model._meta.db_table
-    cols = _columns(model, fields)
-    if vendor == "postgresql":
-        with connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-    else:
-        raw = connection.connection
-        sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-        raw.executemany(sql, rows)
-
-
 def build(vendor) -> dict:
     """Write users, cases, tasks and their roles or offers as fast as the database allows.
 
@@ -284,7 +252,6 @@ def build(vendor) -> dict:
     definitions (one sort instead of a million B-tree inserts), and foreign keys are not checked
     row by row (the rows are consistent by construction). The schema ends exactly as migrated.
     """
-    from django.db import connection, transaction
     from django.db.models import Max
 
     from cases.models import Case, Task
@@ -310,43 +277,13 @@ def build(vendor) -> dict:
     t1 = time.perf_counter()
     log(f"  inbox {vendor}: " + ", ".join(f"{len(rows):,} {model.__name__}" for model, _, rows in writes)
         + f" generated in {t1 - t0:.1f} s; writing...")
-    tables = [model._meta.db_table for model, _, _ in writes]
-    indexes = [ix for table in tables for ix in _secondary_indexes(vendor, table)]
-    with connection.cursor() as cursor:   # settings of this loading connection only; closed below
-        if vendor == "postgresql":
-            cursor.execute("SET session_replication_role = replica")   # no FK triggers per row
-            cursor.execute("SET maintenance_work_mem = '256MB'")
-        else:
-            cursor.execute("PRAGMA foreign_keys = OFF")
-            cursor.execute("PRAGMA synchronous = OFF")
-            cursor.execute("PRAGMA cache_size = -262144")
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            for name, _ in indexes:
-                cursor.execute(f'DROP INDEX "{name}"')
-        for model, fields, rows in writes:
-            _write(vendor, model, fields, rows)
-        t2 = time.perf_counter()
-        with connection.cursor() as cursor:
-            for _, definition in indexes:
-                cursor.execute(definition)
     counts = {model._meta.db_table: len(rows) for model, _, rows in writes}
+    loaded = bulk_load(vendor, writes)
     del cases, tasks, extra, offers, writes
-    t3 = time.perf_counter()
-    if vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = DEFAULT")
-            for table in tables:
-                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
-            # Autovacuum would analyze these tables soon after such a load; do it now.
-            cursor.execute("VACUUM ANALYZE")
-    # SQLite: no ANALYZE, because the application never runs it; the planner works from the schema.
-    connection.close()
-    t4 = time.perf_counter()
-    log(f"  inbox {vendor}: rows written in {t2 - t1:.1f} s, {len(indexes)} indexes in {t3 - t2:.1f} s, "
-        f"maintenance {t4 - t3:.1f} s")
-    return {**counts, "generate_s": round(t1 - t0, 1), "write_s": round(t2 - t1, 1),
-            "indexes_s": round(t3 - t2, 1), "maintenance_s": round(t4 - t3, 1)}
+    log(f"  inbox {vendor}: rows written in {loaded['write_s']} s, {loaded['indexes']} indexes in "
+        f"{loaded['indexes_s']} s, maintenance {loaded['maintenance_s']} s")
+    return {**counts, "generate_s": round(t1 - t0, 1), "write_s": loaded["write_s"],
+            "indexes_s": loaded["indexes_s"], "maintenance_s": loaded["maintenance_s"]}
 
 
 # --- measure -----------------------------------------------------------------------------------
@@ -403,20 +340,6 @@ def _pool(results_series: dict, pooled: dict) -> dict:
         out[scope]["worst_user_p95_ms"] = max(v["p95_ms"] for v in series)
         out[scope]["meets_target"] = all(v["p95_ms"] <= INBOX_P95_TARGET_MS for v in series)
     return out
-
-
-def _server(vendor) -> dict:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if vendor == "postgresql":
-            info = {}
-            for setting in ("server_version", "shared_buffers", "work_mem", "effective_cache_size", "random_page_cost"):
-                cursor.execute(f"SHOW {setting}")
-                info[setting] = cursor.fetchone()[0]
-            return info
-        cursor.execute("SELECT sqlite_version()")
-        return {"sqlite_version": cursor.fetchone()[0]}
 
 
 def _real_state() -> str:

@@ -29,9 +29,8 @@ import random
 import time
 from datetime import timedelta
 
-from .common import BENCH_DIR, emit_json, log, stats
-from .inbox import (DEFAULT_HOLDERS, HOLDERS, NOW, OTHER_WEIGHT, PROCEDURE_WEIGHTS, _Clock, _routes,
-                    _secondary_indexes, _server, _walk, _write)
+from .common import BENCH_DIR, bulk_load, emit_json, log, server_info, stats
+from .inbox import DEFAULT_HOLDERS, HOLDERS, NOW, OTHER_WEIGHT, PROCEDURE_WEIGHTS, _Clock, _routes, _walk
 
 CASES = 100_000
 MAX_STEPS = 9
@@ -372,8 +371,6 @@ SEARCH_FIELDS = ["case", "number", "subject", "requester", "unit", "body"]
 
 def build(vendor) -> dict:
     """Write the users and 100,000 cases with their history, tasks, offers and search documents."""
-    from django.db import connection, transaction
-
     from cases.models import Case, CaseSearch, Event, Task, TaskOffer
 
     rng = random.Random(SEED)
@@ -386,44 +383,14 @@ def build(vendor) -> dict:
     t1 = time.perf_counter()
     log(f"  search {vendor}: " + ", ".join(f"{len(rows):,} {model.__name__}" for model, _, rows in writes)
         + f" generated in {t1 - t0:.1f} s; writing...")
-    tables = [model._meta.db_table for model, _, _ in writes]
-    indexes = [ix for table in tables for ix in _secondary_indexes(vendor, table)]
-    with connection.cursor() as cursor:
-        if vendor == "postgresql":
-            cursor.execute("SET session_replication_role = replica")
-            cursor.execute("SET maintenance_work_mem = '256MB'")
-        else:
-            cursor.execute("PRAGMA foreign_keys = OFF")
-            cursor.execute("PRAGMA synchronous = OFF")
-            cursor.execute("PRAGMA cache_size = -262144")
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            for name, _ in indexes:
-                cursor.execute(f'DROP INDEX "{name}"')
-        for model, fields, rows in writes:
-            # Event.id and TaskOffer.id: Event rows carry theirs; offers take the sequence's.
-            _write(vendor, model, fields, rows)
-        t2 = time.perf_counter()
-        with connection.cursor() as cursor:
-            for _, definition in indexes:
-                cursor.execute(definition)
     counts = {model._meta.db_table: len(rows) for model, _, rows in writes}
     counts["cases_by_status"] = {s: sum(1 for c in cases if c[7] == s) for s in SHARES}
+    loaded = bulk_load(vendor, writes)
     del cases, events, tasks, offers, documents, writes
-    t3 = time.perf_counter()
-    if vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = DEFAULT")
-            for model in (Case, Event, Task, TaskOffer):
-                table = model._meta.db_table
-                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
-            cursor.execute("VACUUM ANALYZE")
-    connection.close()
-    t4 = time.perf_counter()
-    log(f"  search {vendor}: rows written in {t2 - t1:.1f} s (search index included), {len(indexes)} indexes in "
-        f"{t3 - t2:.1f} s, maintenance {t4 - t3:.1f} s")
-    return {**counts, "generate_s": round(t1 - t0, 1), "write_s": round(t2 - t1, 1),
-            "indexes_s": round(t3 - t2, 1), "maintenance_s": round(t4 - t3, 1)}
+    log(f"  search {vendor}: rows written in {loaded['write_s']} s (search index included), {loaded['indexes']} "
+        f"indexes in {loaded['indexes_s']} s, maintenance {loaded['maintenance_s']} s")
+    return {**counts, "generate_s": round(t1 - t0, 1), "write_s": loaded["write_s"],
+            "indexes_s": loaded["indexes_s"], "maintenance_s": loaded["maintenance_s"]}
 
 
 # --- measure ---------------------------------------------------------------------------------
@@ -497,7 +464,7 @@ def measure(vendor) -> dict:
     from cases import access
     from cases.models import Case
 
-    results = {"counts": {"cases": Case.objects.count()}, "server": _server(vendor), "series": {}}
+    results = {"counts": {"cases": Case.objects.count()}, "server": server_info(vendor), "series": {}}
     pooled = {name: [] for name in QUERIES}
     users = {name: get_user_model().objects.get(username=name) for name in BENCH_USERS}
     explains = []

@@ -1,7 +1,8 @@
 """`make bench`: measure the engine step, the persisted step, the inbox, the case search, a case's
 step as its history grows and the server under HTTP load; print a table.
 
-    python -m bench.run [--keep] [--parts persisted,inbox,search,loop,load] [--skip-inbox] [--skip-search]
+    python -m bench.run [--keep] [--parts persisted,inbox,search,loop,load,registers,tickets] [--skip-inbox]
+                        [--skip-search]
                         [--only sqlite|postgresql]
 
     e.g. only the inbox on SQLite:   python -m bench.run --parts inbox --only sqlite
@@ -24,11 +25,22 @@ step as its history grows and the server under HTTP load; print a table.
                   a separate load-generator process (bench/load.py, bench/loadgen.py): completions/s,
                   latency, requests sent, 2xx answers, errors, the answered completions found in the
                   database, CPU per completion. Target: >= 200 completions/s with p95 <= 100 ms.
+7. registers      registers.search on 100,000 entries with 1,000,000 history rows (bench/registers.py):
+                  parse_filters + count + first page of 50 of the big register, as the entry list and
+                  GET /api/registers/{slug} run it (no filter, a column, one word, a rare word, two
+                  words, a prefix, a date range, a state, a person), and an entry page's history.
+                  Target (issue 8): p95 <= 50 ms. Own databases (var/bench/bench-registers.sqlite3,
+                  PostgreSQL mapro_bench_registers).
+8. tickets        the help desk's lists on 1,000,000 tickets (bench/tickets.py): the operator's queue,
+                  "Mis tickets" (a usual and a heavy requester), a technician's assigned tickets: count
+                  + first page of 50, and the whole page's reads (each row's SLA, the team's list).
+                  Target (issue 9): p95 <= 50 ms. Own databases (bench-tickets.sqlite3, mapro_bench_tickets).
 
 The persisted/raw ratio of measure 2 is information only: its target (x3) is retired (issue 11).
 
 Writes var/bench.json (milliseconds; one key per measure) and, per database, the query plans of
-the inbox in var/bench/explain-<vendor>.txt and of the search in var/bench/explain-search-<vendor>.txt. The bench databases are removed at the end unless
+the inbox in var/bench/explain-<vendor>.txt, of the search in var/bench/explain-search-<vendor>.txt,
+of the registers in explain-registers-<vendor>.txt and of the tickets in explain-tickets-<vendor>.txt. The bench databases are removed at the end unless
 --keep is given.
 """
 from __future__ import annotations
@@ -47,10 +59,15 @@ from .common import (BASE_DIR, BENCH_DIR, INBOX_P95_TARGET_MS, JSON_MARKER, PROC
 
 PG_HOST, PG_PORT, PG_USER, PG_DB = "127.0.0.1", 5432, "root", "mapro_bench"
 PG_SEARCH_DB = "mapro_bench_search"
+PG_PART_DBS = {"registers": "mapro_bench_registers", "tickets": "mapro_bench_tickets"}
 PG_ADMIN_DBS = ("postgres", "test")
 SQLITE_FILE = BENCH_DIR / "bench.sqlite3"
 SQLITE_SEARCH_FILE = BENCH_DIR / "bench-search.sqlite3"
-PARTS = ("persisted", "inbox", "search", "loop", "load")
+SQLITE_PART_FILES = {"registers": BENCH_DIR / "bench-registers.sqlite3", "tickets": BENCH_DIR / "bench-tickets.sqlite3"}
+PARTS = ("persisted", "inbox", "search", "loop", "load", "registers", "tickets")
+# Parts measured on a fresh database of their own: (measure number, what, target p95 ms).
+OWN_DB_PARTS = {"registers": (7, "100,000 register entries, 1,000,000 history rows", 50.0),
+                "tickets": (8, "1,000,000 help desk tickets", 50.0)}
 SEARCH_P95_TARGET_MS = 100.0
 SUBPROCESS_TIMEOUT_S = 900
 
@@ -103,25 +120,25 @@ def sqlite_recreate(file=SQLITE_FILE) -> str:
     return f"sqlite:///{file}"
 
 
-def recreate(vendor: str, search: bool = False) -> tuple[str | None, str]:
-    """A fresh bench database: (DATABASE_URL, "") or (None, why not)."""
+def recreate(vendor: str, search: bool = False, part: str = "") -> tuple[str | None, str]:
+    """A fresh bench database (the search's, or a part's own): (DATABASE_URL, "") or (None, why not)."""
     if vendor == "sqlite":
-        return sqlite_recreate(SQLITE_SEARCH_FILE if search else SQLITE_FILE), ""
+        return sqlite_recreate(SQLITE_PART_FILES[part] if part else SQLITE_SEARCH_FILE if search else SQLITE_FILE), ""
     try:
-        return pg_recreate(PG_SEARCH_DB if search else PG_DB)
+        return pg_recreate(PG_PART_DBS[part] if part else PG_SEARCH_DB if search else PG_DB)
     except Exception as exc:
         return None, str(exc).strip()
 
 
-def run_part(module: str, database_url: str) -> tuple[dict | None, str]:
+def run_part(module: str, database_url: str, timeout_s: int = SUBPROCESS_TIMEOUT_S) -> tuple[dict | None, str]:
     """Run `python -m bench.<module> --json` with DATABASE_URL; returns (results, error)."""
     env = dict(os.environ, DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="mapro.settings")
     env.pop("MAPRO_DEMO", None)
     try:
         done = subprocess.run([sys.executable, "-m", f"bench.{module}", "--json"], cwd=BASE_DIR, env=env,
-                              stdout=subprocess.PIPE, text=True, timeout=SUBPROCESS_TIMEOUT_S)
+                              stdout=subprocess.PIPE, text=True, timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        return None, f"bench.{module} took more than {SUBPROCESS_TIMEOUT_S} s"
+        return None, f"bench.{module} took more than {timeout_s} s"
     for line in reversed(done.stdout.splitlines()):
         if line.startswith(JSON_MARKER):
             return json.loads(line[len(JSON_MARKER):])["results"], ""
@@ -174,6 +191,31 @@ def _search_rows(vendor, search, parts, report, rows, problems) -> None:
                          _f(s["median_ms"]), _f(s["p95_ms"]), "", _verdict(s["meets_target"])))
             if not s["meets_target"]:
                 problems.append(f"{vendor} search {name} {user}: p95 {s['p95_ms']} ms > {SEARCH_P95_TARGET_MS:g} ms")
+
+
+def _own_db_rows(part, vendor, found, parts, report, rows, problems) -> None:
+    """Report and table rows of measures 7 (registers) and 8 (tickets) on one database."""
+    if part not in parts:
+        return
+    number, what, target = OWN_DB_PARTS[part]
+    if not found:
+        rows.append((f"{part}", vendor, "", "", "", "", "error"))
+        return
+    report[f"{part}.{vendor}.data"] = {**found["counts"], **found["build"], "server": found["server"]}
+    b = found["build"]
+    if b:
+        rows.append((f"{part}: {what}; built in {b['generate_s'] + b['write_s'] + b['indexes_s'] + b['maintenance_s']:.0f} s "
+                     f"(generate {b['generate_s']}, write {b['write_s']}, indexes {b['indexes_s']}, "
+                     f"maintenance {b['maintenance_s']})", vendor, "", "", "", "", ""))
+    for name, s in found["series"].items():
+        report[f"{part}.{vendor}.{name}"] = s
+        detail = (f"{s['matching']:,} match" if "matching" in s else
+                  f"{s['versions_mean']} versions on average" if "versions_mean" in s else "")
+        rows.append((f"  {name} ({detail})" if detail else f"  {name}", vendor, s["n"], _f(s["median_ms"]),
+                     _f(s["p95_ms"]), f"p95 <= {target:g} ms", _verdict(s["meets_target"])))
+        if not s["meets_target"]:
+            problems.append(f"{vendor} {part} {name}: p95 {s['p95_ms']} ms > {target:g} ms "
+                            f"(plan in {BENCH_DIR}/explain-{part}-{vendor}.txt)")
 
 
 def _loop_row(label, vendor, series, ratio, rows, verdict=True):
@@ -233,7 +275,7 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the bench databases afterwards")
     parser.add_argument("--parts", default=",".join(PARTS),
                         help="comma-separated measures to run on the databases: persisted, inbox, search, "
-                             "loop, load (default: all; the raw engine step always runs)")
+                             "loop, load, registers, tickets (default: all; the raw engine step always runs)")
     parser.add_argument("--skip-inbox", action="store_true", help="skip the 1,000,000-task inbox measure")
     parser.add_argument("--skip-search", action="store_true", help="skip the 100,000-case search measure")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
@@ -255,6 +297,7 @@ def main():
         "step_iterations": STEP_ITERATIONS,
         "ratio_persisted_raw": f"information only; the former target (x{RATIO_TARGET:g}) is retired",
         "inbox_p95_target_ms": INBOX_P95_TARGET_MS, "search_p95_target_ms": SEARCH_P95_TARGET_MS,
+        **{f"{part}_p95_target_ms": target for part, (_, _, target) in OWN_DB_PARTS.items()},
         "parts": sorted(parts), "units": "milliseconds",
     }}
     problems: list[str] = []
@@ -319,9 +362,20 @@ def main():
                 log(f"bench: 4. search on {vendor}: 100,000 cases ({url})")
                 search, error = run_part("search", url)
                 errors.append(error)
+        own = {}
+        for part, (number, what, _) in OWN_DB_PARTS.items():
+            if part not in parts:
+                continue
+            url, why = recreate(vendor, part=part)
+            if url is None:
+                errors.append(f"no database for the {part} measure ({why})")
+                continue
+            log(f"bench: {number}. {part} on {vendor}: {what} ({url})")
+            own[part], error = run_part(part, url, timeout_s=2 * SUBPROCESS_TIMEOUT_S)
+            errors.append(error)
         if any(errors):
             problems.append(f"{vendor}: " + "; ".join(e for e in errors if e))
-        per_db[vendor] = {"persisted": persisted, "inbox": inbox, "search": search, "loop": loop}
+        per_db[vendor] = {"persisted": persisted, "inbox": inbox, "search": search, "loop": loop, **own}
 
     for vendor, done in per_db.items():
         if "skipped" in done:
@@ -362,6 +416,8 @@ def main():
             rows.append(("  ratio persisted/raw (interleaved)", vendor, "", _f(ratio["paired_median"], prefix="x"),
                          _f(ratio["paired_p95"], prefix="x"), "information", ""))
         _search_rows(vendor, done.get("search"), parts, report, rows, problems)
+        for part in OWN_DB_PARTS:
+            _own_db_rows(part, vendor, done.get(part), parts, report, rows, problems)
         _loop_rows(vendor, done.get("loop"), parts, report, rows, problems)
         inbox = done.get("inbox")
         if "inbox" not in parts:
@@ -416,9 +472,13 @@ def main():
     if not args.keep:
         sqlite_remove()
         sqlite_remove(SQLITE_SEARCH_FILE)
+        for file in SQLITE_PART_FILES.values():
+            sqlite_remove(file)
         if "postgresql" in per_db and "skipped" not in per_db["postgresql"]:
             pg_drop()
             pg_drop(PG_SEARCH_DB)
+            for name in PG_PART_DBS.values():
+                pg_drop(name)
 
     report["meta"]["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     report["meta"]["total_s"] = round(time.perf_counter() - started, 1)

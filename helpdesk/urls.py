@@ -5,7 +5,7 @@ from . import api, views
 
 urlpatterns = [
     path("", views.portal, name="helpdesk-portal"),
-    path("nuevo/<slug:slug>/", views.new_ticket, name="ticket-new"),
+    path("nuevo/<slug:category>/", views.new_ticket, name="ticket-new"),
     path("mis-tickets/", views.my_tickets, name="tickets-mine"),
     path("cola/", views.queue, name="tickets-queue"),
     path("asignados/", views.assigned, name="tickets-assigned"),

@@ -42,8 +42,8 @@ def portal(request):
 
 
 @login_required
-def new_ticket(request, slug):
-    category = _category_or_404(slug)
+def new_ticket(request, category):
+    category = _category_or_404(category)
     values, errors = {}, {}
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in ("subject", "description")}

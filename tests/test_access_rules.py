@@ -61,11 +61,24 @@ def _parameters(case):
     task = case.tasks.order_by("id").first()
     attachment = case.attachments.order_by("id").first()
     notification = Notification.objects.filter(case=case).order_by("id").first()   # someone else's: 404
+    ticket = _ticket_of(case)
     return {"case_id": case.pk, "task_id": task.pk, "attachment_id": attachment.pk if attachment else 999999,
-            "id": case.pk, "notification_id": notification.pk if notification else 999999}
+            "id": case.pk, "notification_id": notification.pk if notification else 999999,
+            "ticket_id": ticket.pk, "ticket_attachment_id": 999999}
+
+
+def _ticket_of(case):
+    """A help-desk ticket of the case's requester, linked to the case, that says what the case is
+    about: every ticket page and endpoint is walked with it."""
+    from helpdesk.models import Ticket
+
+    return Ticket.objects.get_or_create(number="TK-2026-999999", defaults=dict(
+        requester=case.started_by, category="cuenta-acceso", type="requerimiento", impact="bajo", urgency="media",
+        priority="baja", subject=case.subject, description=case.subject, case=case))[0]
 
 
 PUBLIC_PARAMETERS = {"code": ACCOUNTS,     # the catalogue is public to every signed-in person
+                     "category": "equipo",  # the help desk's categories: public to every signed-in person
                      "token_id": 999999}    # one's own API tokens: never another person's (404)
 # The audit trail names every case: read by the chief, the security specialist and superusers only
 # (audit.access); a page that does not exist (404) for every other role.
@@ -86,6 +99,7 @@ def test_every_url_and_endpoint_answers_not_found_to_every_role_that_may_not_see
         for key in converters:
             path = path.replace(f"<int:{key}>", str(values.get(key, 0))).replace(f"<str:{key}>", str(PUBLIC_PARAMETERS.get(key, values.get(key))))
             path = path.replace(f"<{key}>", str(values.get(key, PUBLIC_PARAMETERS.get(key))))
+            path = path.replace(f"<slug:{key}>", str(values.get(key, PUBLIC_PARAMETERS.get(key))))
         urls.append((path, bool(set(converters) & set(values)) or route.startswith(AUDIT_ROUTES)))
     assert len(urls) > 20
     assert any(path.startswith("/auditoria/") for path, _ in urls) and "/api/audit" in {path for path, _ in urls}

@@ -31,6 +31,7 @@ class Result:
     retrying: int = 0
     failed: int = 0
     disabled: str = ""   # why nothing was sent (no MAPRO_EMAIL_URL, a wrong setting)
+    waiting: int = 0     # then, the e-mails waiting in the outbox
 
 
 def enqueue(to: str, subject: str, body: str, *, notification=None) -> OutboxMessage:
@@ -88,9 +89,11 @@ def send_due(now=None, limit: int = BATCH) -> Result:
         from_ = mail.sender() if server else ""
     except mail.MailConfigError as exc:
         result.disabled = str(exc)
-        return result
-    if server is None:
-        result.disabled = "MAPRO_EMAIL_URL no está definido: los correos quedan en la bandeja de salida."
+    else:
+        if server is None:
+            result.disabled = "MAPRO_EMAIL_URL no está definido: los correos quedan en la bandeja de salida."
+    if result.disabled:
+        result.waiting = OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).count()
         return result
     now = now or timezone.now()
     rows = _claim(now, limit)

@@ -149,8 +149,8 @@ def test_without_a_mail_server_the_mail_waits_and_the_worker_says_so_once(people
 
     command = Command(stdout=StringIO(), stderr=StringIO())
     command.verbosity = 1
-    command._notify(None)
-    command._notify(None)
+    command._notify()
+    command._notify()
     assert command.stdout.getvalue().count("MAPRO_EMAIL_URL no está definido") == 1
     assert OutboxMessage.objects.get().status == OutboxMessage.Status.PENDING
 

@@ -81,22 +81,22 @@ class Command(BaseCommand):
             self._start(now, catch_up)
         finally:
             self._seal()   # this pass's cases too; and even if starting failed
-            self._notify(now)
+            self._notify()   # on the real clock, even under --at: a rehearsal sends no mail from another day
 
-    def _notify(self, now):
+    def _notify(self):
         """Overdue tasks, the outbox and the daily digests (notifications/); the next pass retries."""
         from notifications import digest, outbox, overdue
 
         try:
-            told = overdue.notify_overdue(now)
-            digests = digest.send_digests(now)
-            result = outbox.send_due(now)
+            told = overdue.notify_overdue()
+            digests = digest.send_digests()
+            result = outbox.send_due()
         except Exception as exc:  # noqa: BLE001 - the scheduler still runs
             self.stderr.write(f"Error en los avisos: {type(exc).__name__}: {exc}")
             return
-        if result.disabled and getattr(self, "_mail_said", "") != result.disabled:
+        if result.disabled and result.waiting and getattr(self, "_mail_said", "") != result.disabled:
             self._mail_said = result.disabled   # said once, not on every pass
-            self.stdout.write(f"Correo: {result.disabled}")
+            self.stdout.write(f"Correo: {result.disabled} ({result.waiting} en espera)")
         if result.sent or result.retrying or result.failed or ((told or digests) and self.verbosity >= 2):
             self.stdout.write(f"Avisos: {told} tarea(s) vencida(s) avisada(s), {digests} resumen(es) diario(s); correos: "
                               f"{result.sent} enviado(s), {result.retrying} por reintentar, {result.failed} fallido(s).")

@@ -486,3 +486,88 @@ def register_entry_for(user, slug, entry_id):
     if entry is None:
         raise NotFound("No existe la entrada.")
     return register, entry
+
+
+# --- registers (registers app) --------------------------------------------------------------
+# Who reads a register (catalog/registers/<slug>.yaml, docs/registers.md): the chief, the
+# coordinators and superusers; the roles its `read` names (a role slug, or a group of the catalog's
+# flags: @office, @chief, @coordinator, @auditor); and its writers. Who changes entries by hand
+# (pages, API, import): the roles its `write` names, the chief, the coordinators and superusers.
+# Anyone else is answered "not found" for the register, its entries, exports and imports.
+# Personal fields (DNI, telephone, `personal: true`) are shown unmasked, as in cases (rules 1 and
+# 4), to the leads, the register's writers and the office's staff of a procedure that feeds it;
+# every other reader sees them masked and may not filter by them. A person's page (every entry of
+# one DNI) is for those who see personal data in some register, and lists only those registers.
+def _register_groups() -> dict[str, frozenset[str]]:
+    organization = procedures.organization()
+    return {
+        "@office": organization.office_roles,
+        "@chief": frozenset(r.slug for r in organization.roles if r.chief),
+        "@coordinator": frozenset(r.slug for r in organization.roles if r.coordinator),
+        "@auditor": organization.auditor_roles,
+    }
+
+
+def _holds_any(user, names) -> bool:
+    mine = role_slugs(user)
+    groups = _register_groups()
+    return any(bool(mine & groups.get(name, frozenset())) if name.startswith("@") else name in mine for name in names)
+
+
+def may_read_register(user, register) -> bool:
+    if not user or not user.is_authenticated:
+        return False
+    return leads(user) or _holds_any(user, register.read) or _holds_any(user, register.write)
+
+
+def may_write_register(user, register) -> bool:
+    if not user or not user.is_authenticated:
+        return False
+    return leads(user) or _holds_any(user, register.write)
+
+
+def sees_register_personal_data(user, register) -> bool:
+    """Personal fields unmasked: the leads, the register's writers, the office staff of a procedure that feeds it."""
+    return may_write_register(user, register) or (
+        may_read_register(user, register) and bool(staff_procedures(user) & set(register.procedures)))
+
+
+def readable_registers(user) -> list:
+    """The registers of the catalog the user may read, in name order."""
+    from registers import catalog
+
+    return sorted((r for r in catalog.registers().values() if may_read_register(user, r)), key=lambda r: r.name)
+
+
+def person_registers(user) -> list:
+    """The registers naming a person (`person:`) whose personal data the user sees: a person's page."""
+    return [r for r in readable_registers(user) if r.person and sees_register_personal_data(user, r)]
+
+
+def register_for(user, slug):
+    """The register, if the user may read it; otherwise NotFound (as if it did not exist)."""
+    from registers import catalog
+
+    from .workflow import NotFound
+
+    register = catalog.registers().get(str(slug))
+    if register is None or not may_read_register(user, register):
+        raise NotFound("No existe el registro.")
+    return register
+
+
+def register_entry_for(user, slug, entry_id):
+    """(register, entry) if the user may read the register and the entry is one of its; otherwise NotFound."""
+    from registers.models import Entry
+
+    from .workflow import NotFound
+
+    register = register_for(user, slug)
+    try:
+        pk = int(entry_id)
+    except (TypeError, ValueError):
+        pk = 0
+    entry = Entry.objects.filter(pk=pk, register=register.slug).first() if 0 < pk < 2**63 else None
+    if entry is None:
+        raise NotFound("No existe la entrada.")
+    return register, entry

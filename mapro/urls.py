@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("programacion/", include("schedules.urls")),
     path("auditoria/", include("audit.urls")),
+    path("registros/", include("registers.urls")),
     path("mesa-de-ayuda/", include("helpdesk.urls")),
     path("", include("web.urls")),
 ]

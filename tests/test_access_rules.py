@@ -80,6 +80,33 @@ def _ticket_of(case):
 PUBLIC_PARAMETERS = {"code": ACCOUNTS,     # the catalogue is public to every signed-in person
                      "category": "equipo",  # the help desk's categories: public to every signed-in person
                      "token_id": 999999}    # one's own API tokens: never another person's (404)
+# The registers (registers app): their pages and endpoints are walked with an entry of the VPN
+# register that is not the case's (another person's DNI). Whoever may not read the register (or,
+# for a person's page, sees no register's personal data) is answered 404 (cases.access).
+REGISTER, REGISTER_DNI = "usuarios-vpn", "41234567"
+REGISTER_ROUTES = ("registros/", "api/registers")
+
+
+def _register_parameters(staff):
+    from registers import actions
+
+    entry = actions.change(staff["tecnico-especialista"], REGISTER, "create", {"usuario": "mrojas.vpn"},
+                           {"dni": REGISTER_DNI, "nombre": "María Rojas Díaz"})
+    return {"register": REGISTER, "entry_id": entry.pk, "dni": REGISTER_DNI}
+
+
+def _register_bound(user, path) -> bool:
+    """Whether a register path must answer 404 to the user: it names the register (or a person)
+    and the user may not read it."""
+    from registers import catalog
+
+    if path.rstrip("/") in ("/registros", "/api/registers"):
+        return False
+    if path.startswith("/registros/persona/"):
+        return not access.person_registers(user)
+    return not access.may_read_register(user, catalog.get(REGISTER))
+
+
 # The audit trail names every case: read by the chief, the security specialist and superusers only
 # (audit.access); a page that does not exist (404) for every other role.
 AUDIT_ROUTES = ("auditoria/", "api/audit")
@@ -88,7 +115,7 @@ AUDIT_ROUTES = ("auditoria/", "api/audit")
 def test_every_url_and_endpoint_answers_not_found_to_every_role_that_may_not_see_the_case(accounts_case, staff):
     case = accounts_case
     viewers = _expected_viewers(case)
-    values = _parameters(case)
+    values = {**_parameters(case), **_register_parameters(staff)}
     urls = []
     for route, name, converters in _walk(get_resolver().url_patterns):
         if route.startswith("admin/") or route.startswith("static") or name in ("logout", "api-logout"):
@@ -113,6 +140,8 @@ def test_every_url_and_endpoint_answers_not_found_to_every_role_that_may_not_see
         web, api = Client(), Api(role.slug)
         web.force_login(user)
         for path, bound in urls:
+            if path.lstrip("/").startswith(REGISTER_ROUTES):
+                bound = _register_bound(user, path)
             if role.slug in auditors and path.lstrip("/").startswith(AUDIT_ROUTES):
                 assert web.get(path).status_code == 200 if not path.startswith("/api/") else api.get(path).status_code == 200
                 continue   # theirs to read (test_audit_trail)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("tasks/<int:task_id>/reassign", views.task_reassign, name="api-task-reassign"),
     path("tasks/<int:task_id>/complete", views.task_complete, name="api-task-complete"),
     path("audit", audit_api.trail, name="api-audit"),
+    path("", include("documents.api_urls")),
     path("", include("registers.api_urls")),
     path("", include("notifications.api_urls")),
     path("openapi.json", views.openapi, name="api-openapi"),

@@ -9,6 +9,7 @@ urlpatterns = [
     path("auditoria/", include("audit.urls")),
     path("registros/", include("registers.urls")),
     path("mesa-de-ayuda/", include("helpdesk.urls")),
+    path("", include("documents.urls")),
     path("", include("web.urls")),
 ]
 

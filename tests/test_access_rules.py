@@ -62,9 +62,21 @@ def _parameters(case):
     attachment = case.attachments.order_by("id").first()
     notification = Notification.objects.filter(case=case).order_by("id").first()   # someone else's: 404
     ticket = _ticket_of(case)
+    document = _document_of(case)
     return {"case_id": case.pk, "task_id": task.pk, "attachment_id": attachment.pk if attachment else 999999,
             "id": case.pk, "notification_id": notification.pk if notification else 999999,
-            "ticket_id": ticket.pk, "ticket_attachment_id": 999999}
+            "ticket_id": ticket.pk, "ticket_attachment_id": 999999,
+            "document_id": document.pk}
+
+
+def _document_of(case):
+    """A document of the case (PÚBLICO: whoever sees the case reads it) that says what the case is
+    about: every document page and endpoint is walked with it."""
+    from documents.models import Document
+
+    return Document.objects.get_or_create(case=case, type="oficio", defaults=dict(
+        year=2026, issuing_unit="MINDEF/SG-OGTIE", subject=case.subject, created_by=case.started_by,
+        sender="OGTIE", recipients=case.number))[0]
 
 
 def _ticket_of(case):

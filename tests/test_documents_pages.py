@@ -1,0 +1,63 @@
+"""The documents' pages: a specialist drafts an informe from a task, the chief gives the visto
+bueno, it is numbered and signed with the test signer, and it appears in the register with its
+number and on the case's page; bad input brings the form back with what was typed."""
+import pytest
+from django.test import Client
+
+from documents.models import Document
+
+from .documents_helpers import case_of, documents_storage  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+SUPPORT = "S04.03.04.02"
+
+
+def _web(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_an_informe_from_a_task_to_the_register(staff, settings, tmp_path_factory):
+    settings.MAPRO_SIGNER = "local-test"
+    settings.MAPRO_TEST_SIGNER_DIR = tmp_path_factory.getbasetemp() / "signer-pages"
+    case = case_of(SUPPORT)
+    task = case.tasks.filter(status="open").first()
+    specialist, chief = _web(staff["soporte-tecnico"]), _web(staff["jefe-ogtie"])
+
+    page = specialist.get(f"/tareas/{task.pk}/").content.decode()
+    assert f"/documentos/redactar/{case.pk}/?tarea={task.pk}" in page
+    form = specialist.get(f"/documentos/redactar/{case.pk}/?tarea={task.pk}").content.decode()
+    assert "Informe de baja" in form and "SGSI-FOR-040" not in form    # the templates of the case's procedure
+
+    # Bad input comes back with what was typed.
+    answer = specialist.post(f"/documentos/redactar/{case.pk}/", {"tarea": task.pk, "template": "informe-baja",
+                                                                 "folios": "muchos", "conclusiones": "Sin reparación."})
+    assert answer.status_code == 422 and "Sin reparación." in answer.content.decode()
+    answer = specialist.post(f"/documentos/redactar/{case.pk}/", {"tarea": task.pk, "template": "informe-baja",
+                                                                 "folios": "2", "conclusiones": "Sin reparación."})
+    document = Document.objects.get()
+    assert answer.status_code == 302 and answer["Location"] == f"/documentos/{document.pk}/"
+    assert document.task == task and document.activity == task.activity
+
+    page = chief.get(f"/documentos/{document.pk}/").content.decode()
+    assert 'class="pdf-preview"' in page and "Dar visto bueno" in page
+    assert chief.post(f"/documentos/{document.pk}/visar").status_code == 302
+    assert specialist.post(f"/documentos/{document.pk}/numerar").status_code == 302
+    assert chief.post(f"/documentos/{document.pk}/firmar").status_code == 302
+    document.refresh_from_db()
+    assert document.status == "firmado" and document.number.startswith("INFORME TÉCNICO N° 00001-")
+
+    register = chief.get("/documentos/", {"q": "00001", "type": "informe-tecnico"}).content.decode()
+    assert document.number in register and case.number in register
+    assert document.number in chief.get(f"/casos/{case.pk}/").content.decode()
+    xlsx = chief.get("/documentos/exportar.xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    # An unknown filter is said, not ignored.
+    assert chief.get("/documentos/", {"status": "perdido"}).status_code == 422
+
+    # Annulling without a reason is refused on the page; with one the number stays.
+    assert chief.post(f"/documentos/{document.pk}/anular", {"reason": ""}).status_code == 422
+    chief.post(f"/documentos/{document.pk}/anular", {"reason": "Se reemplaza"})
+    document.refresh_from_db()
+    assert document.status == "anulado" and document.number.startswith("INFORME TÉCNICO N° 00001-")

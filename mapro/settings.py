@@ -233,6 +233,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Days a task may stay open before it counts as overdue, unless its activity says otherwise.
 MAPRO_TASK_DUE_DAYS = int(os.environ.get("MAPRO_TASK_DUE_DAYS", "3"))
+# Office hours of the business calendar (SLA times, task due dates in business days): schedules/office_calendar.py
+MAPRO_OFFICE_HOURS = os.environ.get("MAPRO_OFFICE_HOURS", "mon-fri 08:30-13:00,14:00-16:30")
+MAPRO_SLA_WARNING_FRACTION = float(os.environ.get("MAPRO_SLA_WARNING_FRACTION", "0.8"))
 MAPRO_CATALOG_DIR = Path(os.environ.get("MAPRO_CATALOG_DIR", BASE_DIR / "catalog"))
 API_TOKEN_TTL_HOURS = int(os.environ.get("MAPRO_API_TOKEN_TTL_HOURS", "12"))
 # Live API tokens per user; issuing one more revokes the oldest.

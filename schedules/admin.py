@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib import admin
 
-from .models import MONTH_CHOICES, Occurrence, ScheduleSetting
+from mapro.peru import WEEKDAY_NAMES
+
+from .models import MONTH_CHOICES, NonWorkingDay, Occurrence, ScheduleSetting
 
 
 class ScheduleSettingForm(forms.ModelForm):
@@ -48,3 +50,17 @@ class OccurrenceAdmin(admin.ModelAdmin):
     raw_id_fields = ("case",)
     readonly_fields = ("started_at",)
     fields = ("procedure", "schedule_key", "due_date", "status", "case", "started_at", "note")
+
+
+@admin.register(NonWorkingDay)
+class NonWorkingDayAdmin(admin.ModelAdmin):
+    """The office's non-working days; the national holidays are already in the calendar."""
+
+    list_display = ("date", "weekday_display", "description")
+    search_fields = ("description",)
+    date_hierarchy = "date"
+    fields = ("date", "description")
+
+    @admin.display(description="día", ordering="date")
+    def weekday_display(self, obj):
+        return WEEKDAY_NAMES[obj.date.weekday()]

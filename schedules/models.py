@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from . import calendar
+from . import calendar, office_calendar
 
 RULE_CHOICES = [(rule, label) for rule, label in calendar.RULE_LABELS.items()]
 MONTH_CHOICES = [(n, name.capitalize()) for n, name in enumerate(calendar.MONTH_NAMES, start=1)]
@@ -95,3 +95,34 @@ class Occurrence(models.Model):
 
     def __str__(self):
         return f"{self.procedure} · {self.schedule_key} · {self.due_date:%d/%m/%Y}"
+
+
+class NonWorkingDay(models.Model):
+    """A day the office does not work besides the national holidays (which come from the `holidays`
+    package): the public sector's non-working days decreed each year, an institutional closure.
+    The office's business calendar (schedules.office_calendar) leaves them out of SLA times and due dates."""
+
+    date = models.DateField("fecha", unique=True)
+    description = models.CharField("motivo", max_length=200,
+                                   help_text="Por ejemplo: «Día no laborable para el sector público (D.S. N° …)».")
+
+    class Meta:
+        verbose_name = "día no laborable"
+        verbose_name_plural = "días no laborables"
+        ordering = ["-date"]
+
+    def __str__(self):
+        return f"{self.date:%d/%m/%Y} · {self.description}"
+
+    def clean(self):
+        if self.date and (name := office_calendar.national_holiday(self.date)):
+            raise ValidationError({"date": f"El {self.date:%d/%m/%Y} ya es feriado nacional ({name}): "
+                                           "no hace falta registrarlo."})
+
+
+def _calendar_changed(sender, **kwargs):
+    office_calendar.invalidate(on_commit=True)
+
+
+models.signals.post_save.connect(_calendar_changed, sender=NonWorkingDay, dispatch_uid="mapro.schedules.nwd_saved")
+models.signals.post_delete.connect(_calendar_changed, sender=NonWorkingDay, dispatch_uid="mapro.schedules.nwd_deleted")

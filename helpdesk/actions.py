@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 import audit
@@ -21,6 +22,7 @@ from cases import access, casefile, procedures, workflow
 from cases.models import Case, Event
 from cases.workflow import Conflict, Forbidden, Invalid, NotFound
 from engine.forms import validate_submission
+from notifications.actions import notify
 from org.models import Role, role_slugs
 
 from . import sla
@@ -144,6 +146,18 @@ def _role_name(slug) -> str:
     return slug
 
 
+def _tell(person, actor, kind, ticket: Ticket, what: str, body: str = "", *, dedupe_key=None):
+    """Notify `person` about `ticket` (in-app, and by e-mail per their preference) in the caller's
+    transaction; never the person who made the change."""
+    if person is None or (actor is not None and person.pk == getattr(actor, "pk", None)):
+        return None
+    title = f"{ticket.number}: {what}"
+    lines = [f"Ticket {ticket.number} · {ticket.subject}", f"Estado: {_status_label(ticket.status)}."]
+    if body:
+        lines += ["", body]
+    return notify(person, kind, title, "\n".join(lines), reverse("ticket", args=[ticket.pk]), dedupe_key=dedupe_key)
+
+
 def _category(slug):
     found = catalog().category(slug)
     if found is None:
@@ -174,12 +188,14 @@ def _case_data(category, subject, description, data) -> dict | None:
 
 
 def open_ticket(user, category, subject, description, *, impact=None, urgency=None, files=None,
-                channel=None, data=None, requester=None) -> Ticket:
+                channel=None, data=None, requester=None, intake: bool = False) -> Ticket:
     """A new ticket: `user` asks for something of the catalogue (or the desk registers it for
     `requester`, from a call or a visit). When the category names a procedure, its case starts in
     the same transaction, with `user` (or `requester`) as its requester, and is linked.
 
-    `files` maps a required attachment's key (or "" for others, a list) to uploaded files."""
+    `files` maps a required attachment's key (or "" for others, a list) to uploaded files.
+    `intake`: registered by the mail intake (helpdesk.mail_intake), the desk's own system account,
+    which registers tickets received by mail for their sender without being an operator."""
     cat = _category(category)
     subject = workflow._check_subject(subject)
     if not subject:
@@ -188,7 +204,7 @@ def open_ticket(user, category, subject, description, *, impact=None, urgency=No
                         "Describa lo que necesita o lo que ocurre.")
     impact = _level(impact, catalog().impact, "impact", "Impacto") or cat.impact
     urgency = _level(urgency, catalog().urgency, "urgency", "Urgencia") or cat.urgency
-    desk = access.runs_help_desk(user)
+    desk = access.runs_help_desk(user) or intake
     if channel in (None, ""):
         channel = Ticket.Channel.PORTAL
     if channel not in Ticket.Channel.values:
@@ -305,6 +321,8 @@ def return_ticket(user, ticket_id, reason, *, lock_version=None) -> Ticket:
     with transaction.atomic():
         _change(ticket, user, K.RETURNED, expected=_version(lock_version), note=reason, status=S.RETURNED,
                 return_reason=reason)
+        _tell(ticket.requester, user, "request_returned", ticket, "la mesa de ayuda le devolvió su ticket",
+              f"Motivo: {reason}\nResponda en el ticket con lo que falta y volverá a la cola.")
     return ticket
 
 
@@ -396,6 +414,9 @@ def assign(user, ticket_id, *, assignee=None, team=None, lock_version=None) -> T
         if not ticket.validated_at:
             changes["validated_at"] = now
         _change(ticket, user, K.ASSIGNED, expected=_version(lock_version), now=now, **changes)
+        _tell(person, user, "task_assigned", ticket, "se le asignó el ticket",
+              f"{_name(user)} le asignó el ticket. Prioridad: {ticket.priority_label()}. Categoría: {ticket.category_name()}."
+              + (f"\nResponder antes del {timezone.localtime(ticket.respond_by):%d/%m/%Y %H:%M}." if ticket.respond_by and not ticket.first_response_at else ""))
     return ticket
 
 
@@ -461,6 +482,11 @@ def reply(user, ticket_id, body, *, internal=False, minutes=0, files=None) -> Ti
             event = _change(ticket, user, kind, now=now, event_after=after, **changes)
             after["message"] = message.pk
             TicketEvent.objects.filter(pk=event.pk).update(after={**event.after, "message": message.pk})
+            if not internal:
+                # The other side: the requester's reply goes to whoever attends the ticket, and the
+                # reply of whoever attends it goes to the requester.
+                other = ticket.assignee if is_requester else ticket.requester
+                _tell(other, user, "comment", ticket, f"nueva respuesta de {_name(user)}", body[:1000])
     except BaseException:
         for attachment in written:
             if attachment.file.name:
@@ -556,6 +582,9 @@ def resolve(user, ticket_id, solution, *, lock_version=None) -> Ticket:
         if ticket.first_response_at is None:
             changes["first_response_at"] = now
         _change(ticket, user, K.RESOLVED, expected=_version(lock_version), now=now, **changes)
+        _tell(ticket.requester, user, "case_completed", ticket, "su ticket fue resuelto",
+              f"Solución: {solution[:1500]}\n\nAbra el ticket para calificar la atención. Si el problema continúa, "
+              f"puede reabrirlo dentro de los {reopen_days()} días siguientes.")
     return ticket
 
 
@@ -568,6 +597,8 @@ def close(user, ticket_id, *, lock_version=None) -> Ticket:
     with transaction.atomic():
         now = timezone.now()
         _change(ticket, user, K.CLOSED, expected=_version(lock_version), now=now, status=S.CLOSED, closed_at=now)
+        _tell(ticket.requester, user, "case_completed", ticket, "su ticket fue cerrado",
+              "Si aún no lo hizo, califique la atención en el ticket.")
     return ticket
 
 
@@ -597,6 +628,7 @@ def reopen(user, ticket_id, reason, *, lock_version=None) -> Ticket:
                 status=S.ASSIGNED if ticket.assignee_id or ticket.team else S.NEW,
                 resolved_at=None, closed_at=None, solution="", rating=None, rating_comment="",
                 respond_by=ticket.respond_by, resolve_by=ticket.resolve_by)
+        _tell(ticket.assignee, user, "other", ticket, f"{_name(user)} reabrió el ticket", f"Motivo: {reason}")
     return ticket
 
 
@@ -628,6 +660,7 @@ def cancel(user, ticket_id, reason, *, lock_version=None) -> Ticket:
         _end_pause(ticket, now)
         _change(ticket, user, K.CANCELLED, expected=_version(lock_version), now=now, note=reason,
                 status=S.CANCELLED, closed_at=now)
+        _tell(ticket.requester, user, "case_cancelled", ticket, "su ticket fue cancelado", f"Motivo: {reason}")
     return ticket
 
 
@@ -661,6 +694,8 @@ def merge(user, ticket_id, into, *, lock_version=None) -> Ticket:
                 note=f"Duplicado de {target.number}", status=S.CANCELLED, parent=target, closed_at=now)
         _record(target, user, K.MERGED, now=now, note=f"Se fusionó aquí el ticket {ticket.number}",
                 after={"duplicate": ticket.number})
+        _tell(ticket.requester, user, "case_cancelled", ticket, f"su ticket se unió al ticket {target.number}",
+              f"La mesa de ayuda lo atiende junto con el ticket {target.number}, que trata el mismo pedido.")
     return ticket
 
 

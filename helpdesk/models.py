@@ -235,3 +235,120 @@ class TicketAttachment(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class MailMessage(models.Model):
+    """A message of the alert mailbox already turned into a ticket: its Message-ID is unique, and the
+    row is inserted in the ticket's transaction, so a message is never ingested twice."""
+
+    key = models.CharField("clave (SHA-256 del Message-ID)", max_length=64, unique=True)
+    message_id = models.CharField("Message-ID", max_length=998)
+    sender = models.CharField("remitente", max_length=300, blank=True, default="")
+    subject = models.CharField("asunto", max_length=300, blank=True, default="")
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="ticket")
+    created_at = models.DateTimeField("ingresado", default=timezone.now)
+
+    class Meta:
+        verbose_name = "correo ingresado"
+        verbose_name_plural = "correos ingresados"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.message_id
+
+
+class SlaNotice(models.Model):
+    """An SLA clock of a ticket that was told about to break (warning) or broken (breached): one row
+    per ticket, clock and state, inserted with its notifications, so each is told once."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+", verbose_name="ticket")
+    clock = models.CharField("plazo", max_length=10)     # respond, resolve
+    state = models.CharField("estado", max_length=10)    # warning, breached
+    created_at = models.DateTimeField("fecha", default=timezone.now)
+
+    class Meta:
+        verbose_name = "aviso de SLA"
+        verbose_name_plural = "avisos de SLA"
+        constraints = [models.UniqueConstraint(fields=["ticket", "clock", "state"], name="unique_sla_notice")]
+
+
+class Article(models.Model):
+    """An article of the knowledge base: a problem and its solution, written by the office (often
+    from a resolved ticket). Staff of the office read every article; employees only the published
+    ones (cases.access.visible_articles). Only helpdesk.knowledge writes them."""
+
+    class Status(models.TextChoices):
+        DRAFT = "borrador", "Borrador"
+        PUBLISHED = "publicado", "Publicado en el portal"
+        RETIRED = "retirado", "Retirado"
+
+    title = models.CharField("título", max_length=200)
+    problem = models.TextField("problema")
+    solution = models.TextField("solución")
+    category = models.CharField("categoría", max_length=60, blank=True, default="")
+    tags = models.CharField("etiquetas", max_length=300, blank=True, default="")
+    source_ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles",
+                                      verbose_name="ticket de origen")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="autor")
+    status = models.CharField("estado", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveIntegerField("versión", default=1)
+    created_at = models.DateTimeField("creado", default=timezone.now)
+    updated_at = models.DateTimeField("actualizado", default=timezone.now)
+    published_at = models.DateTimeField("publicado", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "artículo de la base de conocimiento"
+        verbose_name_plural = "base de conocimiento"
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["status", "category", "updated_at"], name="article_portal")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def tag_list(self) -> list[str]:
+        return [t.strip() for t in self.tags.split(",") if t.strip()]
+
+    def category_name(self):
+        from .catalog import catalog
+
+        c = catalog().category(self.category)
+        return c.name if c else self.category
+
+
+class ArticleVersion(models.Model):
+    """Each saved version of an article, as it was: append-only."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions", verbose_name="artículo")
+    version = models.PositiveIntegerField("versión")
+    title = models.CharField("título", max_length=200)
+    problem = models.TextField("problema")
+    solution = models.TextField("solución")
+    category = models.CharField("categoría", max_length=60, blank=True, default="")
+    tags = models.CharField("etiquetas", max_length=300, blank=True, default="")
+    status = models.CharField("estado", max_length=10, choices=Article.Status.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="autor")
+    created_at = models.DateTimeField("fecha", default=timezone.now)
+
+    class Meta:
+        verbose_name = "versión de un artículo"
+        verbose_name_plural = "versiones de los artículos"
+        ordering = ["article", "-version"]
+        constraints = [models.UniqueConstraint(fields=["article", "version"], name="unique_article_version")]
+
+
+class ArticleWord(models.Model):
+    """The search index of the knowledge base: each word (registers.catalog.words: accents and
+    case folded) of an article's title, problem, solution and tags. A search asks the (word,
+    article) index for each word typed; the last one may be the start of a longer word."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+", verbose_name="artículo", db_index=False)
+    word = models.CharField("palabra", max_length=60)
+
+    class Meta:
+        verbose_name = "palabra de un artículo"
+        verbose_name_plural = "palabras de los artículos"
+        constraints = [models.UniqueConstraint(fields=["word", "article"], name="unique_article_word")]

@@ -441,6 +441,74 @@ OPENAPI = {
 }
 
 
+# The registers (registers/api.py): the same access rules as the pages (cases.access).
+_REGISTER_SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"},
+                  "description": "El registro, p. ej. usuarios-vpn"}
+_REGISTER_ENTRY = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "register": {"type": "string"}, "key": {"type": "string"}, "title": {"type": "string"},
+    "state": {"type": "string"}, "state_label": {"type": "string"}, "closed": {"type": "boolean"},
+    "data": {"type": "object", "description": "Valores por campo; los datos personales enmascarados (••••••) para "
+                                              "quien no los trata"},
+    "version": {"type": "integer"}, "created_at": {"type": "string", "format": "date-time"},
+    "updated_at": {"type": "string", "format": "date-time"}}}
+_REGISTER_WRITE = {"type": "object", "properties": {
+    "data": {"type": "object", "description": "Valores por clave de campo (los tipos y validaciones de los formularios)"},
+    "state": {"type": "string", "description": "Estado (por omisión, el inicial; en una baja, el primer estado cerrado)"},
+    "note": {"type": "string", "maxLength": 300}}}
+OPENAPI["paths"].update({
+    "/api/registers": {"get": {
+        "summary": "Registros que puedo leer, con sus campos, estados y entradas vigentes",
+        "responses": _responses({"type": "array", "items": {"type": "object"}}, 401)}},
+    "/api/registers/{slug}": {
+        "get": {
+            "summary": "Entradas de un registro, buscadas y filtradas (50 por página, la más reciente primero)",
+            "description": ("Cualquier otro parámetro es una columna: «campo=valor» (valor exacto, sin distinguir "
+                            "tildes ni mayúsculas), y para fechas «campo__desde» y «campo__hasta». Una columna "
+                            "desconocida, un estado inexistente o un dato personal que usted no trata responden 422 "
+                            "nombrando el parámetro. Quien no lee el registro recibe 404."),
+            "parameters": [
+                _REGISTER_SLUG,
+                {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200},
+                 "description": "Palabras de cualquier columna no personal (todas; la última puede ser el comienzo)"},
+                {"name": "state", "in": "query", "schema": {"type": "string"},
+                 "description": "Clave de un estado, o «todos»; por omisión, las entradas vigentes"},
+                {"name": "person", "in": "query", "schema": {"type": "string", "pattern": "^\\d{8}$"},
+                 "description": "DNI de la persona (quien trata los datos personales del registro)"},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+            ],
+            "responses": _responses({"type": "object", "properties": {
+                "count": {"type": "integer"}, "count_exact": {"type": "boolean"}, "page": {"type": "integer"},
+                "next": {"type": ["integer", "null"]}, "previous": {"type": ["integer", "null"]},
+                "results": {"type": "array", "items": _REGISTER_ENTRY}}}, 401, 404, 422),
+        },
+        "post": {
+            "summary": "Registrar una entrada (quienes escriben en el registro)",
+            "parameters": [_REGISTER_SLUG],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _REGISTER_WRITE}}},
+            "responses": _responses(_REGISTER_ENTRY, 401, 403, 404, 422, ok="201"),
+        },
+    },
+    "/api/registers/{slug}/{id}": {
+        "get": {
+            "summary": "Una entrada con su historia (cada versión: quién, cuándo, qué cambió, caso y actividad)",
+            "parameters": [_REGISTER_SLUG, _id("id")],
+            "responses": _responses(_REGISTER_ENTRY, 401, 404),
+        },
+        "post": {
+            "summary": "Cambiar una entrada: action update (datos y estado), close (baja) o return (devolución)",
+            "description": ("La clave no se cambia. Con «version» (la leída) se rechaza con 409 un cambio sobre una "
+                            "entrada que otra persona cambió mientras tanto; una entrada dada de baja responde 409."),
+            "parameters": [_REGISTER_SLUG, _id("id")],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                **_REGISTER_WRITE, "properties": {**_REGISTER_WRITE["properties"],
+                                                  "action": {"type": "string", "enum": ["update", "close", "return"]},
+                                                  "version": {"type": "integer"}}}}}},
+            "responses": _responses(_REGISTER_ENTRY, 401, 403, 404, 409, 422),
+        },
+    },
+})
+
+
 def _common_errors(paths: dict) -> None:
     """Answers every operation can give: 500; 413 and 422 wherever a body or query is read (the body
     and query checks of api.views run before the view)."""

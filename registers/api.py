@@ -13,6 +13,7 @@ from django.http import JsonResponse
 
 from api.views import _body, api_view
 from cases import access, workflow
+from cases.search import parse_page
 from cases.effects import Refused
 
 from . import actions, catalog, search
@@ -88,7 +89,7 @@ def register_entries(request, register):
         return _create(request, r)
     try:
         filters = search.parse_filters(r, request.GET, request.user)
-        page = search.parse_page(request.GET.get("page"))
+        page = parse_page(request.GET.get("page"))
     except search.BadFilter as exc:
         raise _bad_filter(exc) from None
     personal = access.sees_register_personal_data(request.user, r)

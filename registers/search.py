@@ -25,7 +25,7 @@ from dataclasses import dataclass, field as dataclass_field
 from django.db.models import QuerySet
 
 from cases import access
-from cases.search import COUNT_LIMIT, BadFilter, Pages, parse_date, parse_page  # noqa: F401 (re-exported)
+from cases.search import COUNT_LIMIT, BadFilter, Pages, parse_date
 from engine.registers import Register
 
 from . import catalog

@@ -19,7 +19,7 @@ from cases.effects import Refused
 from cases.models import Case, Event
 
 from . import actions, io, search
-from .models import Entry, Version
+from .models import Version
 
 IMPORT_SALT = "registers.import"
 DNI = re.compile(r"^\d{8}$")

@@ -51,6 +51,7 @@ def listed(response) -> list[str]:
 
 def test_the_specialist_lists_filters_by_a_column_and_searches(vpn_users, staff):
     client = web(staff["tecnico-especialista"])
+    assert 'href="/registros/"' in client.get("/").content.decode()          # the menu's «Registros»
     response = client.get("/registros/")
     assert response.status_code == 200
     assert "Usuarios VPN" in response.content.decode()
@@ -128,7 +129,7 @@ def test_an_outsider_is_answered_not_found_on_every_register_page(vpn_users, sta
         assert client.post(path, {"usuario": "x"}).status_code == 404, path
     listing = client.get("/registros/")
     assert "Usuarios VPN" not in listing.content.decode()
-    assert f'href="/registros/"' not in client.get("/").content.decode()      # no menu link either
+    assert 'href="/registros/"' not in client.get("/").content.decode()      # no menu link either
     assert Entry.objects.get(pk=entry.pk).state == "activo"
     # An entry of another register is not found under this one's address.
     device = actions.change(staff["soporte-tecnico"], DEVICES, "create", {"serie_tarjeta": "TC-1"}, {})

@@ -85,10 +85,12 @@ class Command(BaseCommand):
 
     def _notify(self):
         """Overdue tasks, the outbox and the daily digests (notifications/); the next pass retries."""
+        from helpdesk import sla_watch
         from notifications import digest, outbox, overdue
 
         try:
             told = overdue.notify_overdue()
+            warned = sla_watch.warn_due()   # tickets whose SLA is about to break or broke
             digests = digest.send_digests()
             result = outbox.send_due()
         except Exception as exc:  # noqa: BLE001 - the scheduler still runs
@@ -97,8 +99,9 @@ class Command(BaseCommand):
         if result.disabled and result.waiting and getattr(self, "_mail_said", "") != result.disabled:
             self._mail_said = result.disabled   # said once, not on every pass
             self.stdout.write(f"Correo: {result.disabled} ({result.waiting} en espera)")
-        if result.sent or result.retrying or result.failed or ((told or digests) and self.verbosity >= 2):
-            self.stdout.write(f"Avisos: {told} tarea(s) vencida(s) avisada(s), {digests} resumen(es) diario(s); correos: "
+        if result.sent or result.retrying or result.failed or ((told or warned or digests) and self.verbosity >= 2):
+            self.stdout.write(f"Avisos: {told} tarea(s) vencida(s) avisada(s), {warned} aviso(s) de SLA de tickets, "
+                              f"{digests} resumen(es) diario(s); correos: "
                               f"{result.sent} enviado(s), {result.retrying} por reintentar, {result.failed} fallido(s).")
 
     def _seal(self):

@@ -236,6 +236,25 @@ def check_act(user, task: Task) -> None:
         raise (Conflict if found.status == 409 else Forbidden)(found.detail)
 
 
+# --- the knowledge base (helpdesk.knowledge) ------------------------------------------------
+# The office's staff (and the leads, and superusers) read every article, draft, published or
+# retired, and write them; everyone else reads only the published ones (the portal's "¿Ya probó
+# esto?"). An article one may not read is "not found".
+def writes_articles(user) -> bool:
+    return bool(user and user.is_authenticated) and (user.is_superuser or office_staff(user))
+
+
+def visible_articles(user) -> QuerySet:
+    from helpdesk.models import Article
+
+    articles = Article.objects.all()
+    if not user or not user.is_authenticated:
+        return articles.none()
+    if writes_articles(user):
+        return articles
+    return articles.filter(status=Article.Status.PUBLISHED)
+
+
 # --- documents (documents app) --------------------------------------------------------------
 # Who reads a document: whoever may see its case (may_view) AND its classification allows it:
 # - PÚBLICO: everyone who sees the case; a document without a case: the office's staff and leads;

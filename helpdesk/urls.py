@@ -1,7 +1,7 @@
 """The help desk's pages, under /mesa-de-ayuda/, and its API routes (api_urlpatterns, under /api/)."""
 from django.urls import path
 
-from . import api, views
+from . import api, kb_views, views
 
 urlpatterns = [
     path("", views.portal, name="helpdesk-portal"),
@@ -14,6 +14,11 @@ urlpatterns = [
     path("tablero/exportar.xlsx", views.export, {"fmt": "xlsx"}, name="tickets-export-xlsx"),
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket"),
     path("adjuntos/<int:ticket_attachment_id>", views.download, name="ticket-attachment"),
+    path("conocimiento/", kb_views.articles, name="kb"),
+    path("conocimiento/nuevo/", kb_views.new_article, name="kb-new"),
+    path("conocimiento/<int:article_id>/", kb_views.article, name="kb-article"),
+    path("conocimiento/<int:article_id>/editar", kb_views.edit_article, name="kb-edit"),
+    path("conocimiento/<int:article_id>/estado", kb_views.article_status, name="kb-status"),
 ]
 ACTION_PATHS = {
     "asignar": views.assign, "responder": views.reply, "esperar": views.wait, "reanudar": views.resume,

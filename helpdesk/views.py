@@ -11,7 +11,7 @@ from cases import access, procedures, workflow
 from cases.models import Task
 from org.models import role_slugs
 
-from . import actions, lists, sla
+from . import actions, history, knowledge, lists, sla
 from .catalog import catalog
 from .models import Ticket
 
@@ -38,6 +38,7 @@ def portal(request):
         "recent": lists.with_sla(mine[:10]),
         "pending_tasks": Task.objects.filter(status=Task.Status.OPEN, assignee=request.user).count(),
         "runs_desk": access.runs_help_desk(request.user),
+        "writes_articles": access.writes_articles(request.user),
     })
 
 
@@ -58,7 +59,8 @@ def new_ticket(request, category):
         else:
             messages.success(request, f"Se registró su ticket {ticket.number}. Le avisaremos de cada novedad.")
             return redirect("ticket", ticket.pk)
-    return render(request, "helpdesk/new.html", {"category": category, "values": values, "errors": errors},
+    return render(request, "helpdesk/new.html", {"category": category, "values": values, "errors": errors,
+                                                 "suggestions": knowledge.suggestions(category.slug)},
                   status=422 if errors else 200)
 
 
@@ -128,7 +130,8 @@ def ticket_detail(request, ticket_id):
         "sla": sla.status(ticket),
         "conversation": actions.messages_for(user, ticket),
         "attachments": actions.attachments_for(user, ticket),
-        "history": [e for e in ticket.events.select_related("actor") if e.kind != e.Kind.NOTE or handler],
+        "history": history.describe(e for e in ticket.events.select_related("actor") if e.kind != e.Kind.NOTE or handler),
+        "writes_articles": handler and access.writes_articles(user),
         "links": ticket.links.all(),
         "is_requester": ticket.requester_id == user.pk,
         "handler": handler,

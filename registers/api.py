@@ -93,9 +93,9 @@ def register_entries(request, register):
     except search.BadFilter as exc:
         raise _bad_filter(exc) from None
     personal = access.sees_register_personal_data(request.user, r)
-    counted, exact = search.count(r, filters)
+    entries, counted, exact = search.found(r, filters)
     start = (page - 1) * search.PAGE_SIZE
-    rows = list(search.search(r, filters)[start:start + search.PAGE_SIZE + 1])
+    rows = list(entries[start:start + search.PAGE_SIZE + 1])
     return JsonResponse({
         "register": r.slug, "count": counted, "count_exact": exact, "page": page, "page_size": search.PAGE_SIZE,
         "next": page + 1 if len(rows) > search.PAGE_SIZE else None, "previous": page - 1 if page > 1 else None,

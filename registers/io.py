@@ -55,7 +55,7 @@ def export(user, register: Register, filters: search.Filters, fmt: str, limit: i
     if fmt not in FORMATS:
         raise ValueError(f"formato desconocido: {fmt}")
     personal = access.sees_register_personal_data(user, register)
-    entries = list(search.search(register, filters)[:limit + 1])
+    entries = list(search.found(register, filters)[0][:limit + 1])
     rows = [(*search.row(register, e, personal), register.state_label(e.state),
              timezone.localtime(e.updated_at).replace(tzinfo=None)) for e in entries[:limit]]
     if fmt == "csv":

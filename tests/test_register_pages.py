@@ -247,3 +247,14 @@ def test_a_persons_page_lists_what_the_registers_hold_and_the_removal_checklist(
     assert "Revocar o dar de baja" in checklist and "jperez.vpn" in checklist
     assert client.get("/registros/", {"dni": dni}).status_code == 302
     assert client.get("/registros/persona/4567/").status_code == 404
+
+
+def test_a_persons_page_lists_the_open_cases_whose_forms_recorded_that_dni(staff):
+    walker = Walker()
+    case, _ = walk_to(walker, 13)                 # activity 7 recorded the requester's DNI 45678912
+    chief = web(staff["jefe-ogtie"])
+    assert case["number"] in chief.get("/registros/persona/45678912/").content.decode()
+    assert case["number"] not in chief.get("/registros/persona/41234567/").content.decode()
+    # The office staff of the procedure see it too; a reader without personal data has no such page.
+    assert case["number"] in web(staff["soporte-tecnico"]).get("/registros/persona/45678912/").content.decode()
+    assert web(staff["analista-calidad"]).get("/registros/persona/45678912/").status_code == 404

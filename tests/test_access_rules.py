@@ -66,6 +66,8 @@ def _parameters(case):
     return {"case_id": case.pk, "task_id": task.pk, "attachment_id": attachment.pk if attachment else 999999,
             "id": case.pk, "notification_id": notification.pk if notification else 999999,
             "ticket_id": ticket.pk, "ticket_attachment_id": 999999,
+            # Knowledge-base articles hold no case data (office-wide, cases.access.visible_articles): one that does not exist.
+            "article_id": 999999,
             "document_id": document.pk}
 
 

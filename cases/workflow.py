@@ -23,6 +23,7 @@ import audit
 from engine.forms import validate_submission
 from engine.runtime import EngineError
 from org.models import Role, knows_role_slugs, remember_role_slugs, role_slugs, unit_id_of
+from schedules.office_calendar import office_calendar
 
 from . import access, effects, procedures, search, store
 from .models import Case, CaseSequence, Event, Task, TaskOffer
@@ -285,11 +286,11 @@ def _plan_tasks(case: Case, engine, workflow, now, assignments: dict | None = No
             done, person = previous
             if set(activity.roles) & set(done.role_list) & role_slugs(person):
                 assignee = person
-        days = activity.due_days or settings.MAPRO_TASK_DUE_DAYS
+        days = activity.due_days or settings.MAPRO_TASK_DUE_DAYS   # business days (días hábiles)
         created.append(Task(
             case=case, procedure=case.procedure, engine_id=item.id, activity=item.activity, waiting=item.waiting,
             name=name[:300], role=activity.role, roles=",".join(activity.roles), assignee=assignee, unit_id=unit,
-            created_at=now, due_at=now + timedelta(days=days),
+            created_at=now, due_at=office_calendar().add_days(now, days),
         ))
     return created, frozenset(known - {item.id for item in ready})
 

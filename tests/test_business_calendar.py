@@ -458,3 +458,37 @@ def test_naive_datetimes_and_negative_times_are_refused():
         cal.add(lima(2026, 7, 27, 9, 0), -1)
     with pytest.raises(CalendarError):
         BusinessCalendar(OfficeHours(((),) * 7), frozenset()).add(lima(2026, 7, 27, 9, 0), 1)
+
+
+@pytest.mark.django_db
+def test_a_new_task_falls_due_after_its_business_days_skipping_the_office_s_closures(staff):
+    """The help desk's first task is due in MAPRO_TASK_DUE_DAYS business days, at the close of the
+    office; the week after today declared non-working pushes it a week later."""
+    from django.conf import settings
+    from django.test import Client
+    from django.utils import timezone
+
+    from cases.models import Case
+
+    ticket = {"asunto": "PC no enciende", "detalle": "La PC de la oficina 302 no enciende desde ayer.",
+              "categoria": "Hardware", "ubicacion": "Piso 3, oficina 302"}
+    employee = Client()
+    employee.force_login(staff["personal-mindef"])
+
+    assert employee.post("/procedimientos/S04.03.04.02/iniciar", ticket).status_code == 302
+    [task] = Case.objects.get().tasks.filter(status="open")
+    cal = office_calendar()
+    due = timezone.localtime(task.due_at, LIMA)
+    assert due == cal.add_days(task.created_at, settings.MAPRO_TASK_DUE_DAYS)
+    assert due.time() == time(16, 30) and cal.is_open_day(due.date())
+    today = timezone.localtime(task.created_at, LIMA).date()
+    assert (due.date() - today).days >= settings.MAPRO_TASK_DUE_DAYS
+
+    for n in range(1, 8):
+        NonWorkingDay.objects.get_or_create(date=today + timedelta(n), defaults={"description": "Cierre de oficina"})
+    assert employee.post("/procedimientos/S04.03.04.02/iniciar", ticket).status_code == 302
+    [later] = Case.objects.latest("pk").tasks.filter(status="open")
+    later_due = timezone.localtime(later.due_at, LIMA)
+    assert later_due.date() > today + timedelta(7)
+    assert later_due == office_calendar().add_days(later.created_at, settings.MAPRO_TASK_DUE_DAYS)
+    assert (later_due.date() - due.date()).days >= 7

@@ -509,6 +509,132 @@ OPENAPI["paths"].update({
 })
 
 
+# The help desk (helpdesk/api.py): a requester sees only their own tickets (others' are 404); the
+# desk, the assignee and the team's holders handle them (cases.access).
+_LOCK = {"lock_version": {"type": "integer", "description": "La versión leída del ticket: si otra persona lo cambió "
+                                                          "mientras tanto, 409 dice quién y cómo quedó"}}
+_PERSON = {"type": ["object", "null"], "properties": {"username": {"type": "string"}, "name": {"type": "string"}}}
+_TICKET_SUMMARY = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "number": {"type": "string", "examples": ["TK-2026-000123"]}, "subject": {"type": "string"},
+    "category": {"type": "string"}, "type": {"type": "string", "enum": ["incidente", "requerimiento"]},
+    "status": {"type": "string", "enum": ["nuevo", "asignado", "en_atencion", "en_espera_usuario", "en_espera_proveedor",
+                                          "resuelto", "cerrado", "cancelado", "devuelto"]},
+    "status_label": {"type": "string"}, "priority": {"type": "string", "enum": ["critica", "alta", "media", "baja"]},
+    "impact": {"type": "string"}, "urgency": {"type": "string"},
+    "channel": {"type": "string", "enum": ["portal", "correo", "telefono", "presencial", "interno"]},
+    "requester": _PERSON, "requester_unit": {"type": ["string", "null"]}, "assignee": _PERSON,
+    "team": {"type": ["string", "null"]}, "case": {"type": ["integer", "null"]},
+    "created_at": {"type": "string", "format": "date-time"},
+    "sla": {"type": "object", "properties": {
+        "respond_by": {"type": ["string", "null"], "format": "date-time"},
+        "resolve_by": {"type": ["string", "null"], "format": "date-time"},
+        "respond": {"type": "string", "enum": ["ok", "warning", "breached", "met"]},
+        "resolve": {"type": "string", "enum": ["ok", "warning", "breached", "met"]},
+        "paused": {"type": "boolean"}}},
+    "lock_version": {"type": "integer"}}}
+_TICKET = {"allOf": [_TICKET_SUMMARY, {"type": "object", "properties": {
+    "description": {"type": "string"}, "case_number": {"type": ["string", "null"]}, "parent": {"type": ["string", "null"]},
+    "links": {"type": "array", "items": {"type": "string"}}, "return_reason": {"type": ["string", "null"]},
+    "solution": {"type": ["string", "null"]}, "rating": {"type": ["integer", "null"]},
+    "conversation": {"type": "array", "items": {"type": "object"},
+                     "description": "Respuestas públicas; las notas internas solo para quienes atienden el ticket"},
+    "attachments": {"type": "array", "items": {"type": "object"}},
+    "history": {"type": "array", "items": {"type": "object"}, "description": "Cada cambio: qué, quién, antes y después"}}}]}
+_TICKET_ID = _id("id")
+
+
+def _ticket_action(summary, properties=None, required=(), codes=(401, 403, 404, 409, 422)):
+    body = {"type": "object", "properties": {**(properties or {})}}
+    if required:
+        body["required"] = list(required)
+    return {"post": {"summary": summary, "parameters": [_TICKET_ID],
+                     "requestBody": {"required": bool(required), "content": {"application/json": {"schema": body}}},
+                     "responses": _responses(_TICKET, *codes)}}
+
+
+_REASON = {"reason": {"type": "string", "maxLength": 500}}
+OPENAPI["paths"].update({
+    "/api/helpdesk/categories": {"get": {
+        "summary": "Catálogo de la mesa de ayuda: lo que cualquier empleado puede pedir",
+        "responses": _responses({"type": "array", "items": {"type": "object", "properties": {
+            "slug": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"},
+            "type": {"type": "string"}, "procedure": {"type": ["string", "null"]},
+            "required_attachments": {"type": "array", "items": {"type": "object", "properties": {
+                "key": {"type": "string"}, "label": {"type": "string"}}}}}}}, 401)}},
+    "/api/tickets": {
+        "get": {
+            "summary": "Tickets: los míos, la cola de la mesa de ayuda, los asignados a mí o a mi equipo (50 por página)",
+            "parameters": [
+                {"name": "scope", "in": "query", "schema": {"type": "string", "enum": ["mine", "queue", "assigned", "team"],
+                                                            "default": "mine"}},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}}],
+            "responses": _responses({"type": "object", "properties": {
+                "page": {"type": "integer"}, "next": {"type": ["integer", "null"]},
+                "results": {"type": "array", "items": _TICKET_SUMMARY}}}, 401, 404),
+        },
+        "post": {
+            "summary": "Registrar un ticket (JSON, o multipart/form-data con los adjuntos que pide la categoría)",
+            "description": ("Si la categoría inicia un procedimiento, su caso se inicia en la misma transacción y "
+                            "queda enlazado («case»). Los adjuntos requeridos van con su clave; otros, en «file»."),
+            "parameters": [_IDEMPOTENCY_KEY],
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": {"type": "object", "required": ["category", "subject", "description"],
+                                                "properties": {
+                    "category": {"type": "string"}, "subject": {"type": "string", "maxLength": 200},
+                    "description": {"type": "string", "maxLength": 5000}, "impact": {"type": "string"},
+                    "urgency": {"type": "string"},
+                    "channel": {"type": "string", "description": "Solo la mesa de ayuda registra otros canales"},
+                    "data": {"type": "object", "description": "Datos de la primera actividad del procedimiento"}}}},
+                "multipart/form-data": {"schema": {"type": "object"}}}},
+            "responses": _responses({"type": "object", "properties": {
+                "id": {"type": "integer"}, "number": {"type": "string"}, "status": {"type": "string"},
+                "priority": {"type": "string"}, "case": {"type": ["integer", "null"]},
+                "sla": {"type": "object", "properties": {"respond_by": {"type": ["string", "null"], "format": "date-time"},
+                                                         "resolve_by": {"type": ["string", "null"], "format": "date-time"}}}}},
+                401, 403, 409, 422, ok="201"),
+        },
+    },
+    "/api/tickets/{id}": {"get": {"summary": "Un ticket con su conversación e historial", "parameters": [_TICKET_ID],
+                                  "responses": _responses(_TICKET, 401, 404)}},
+    "/api/tickets/{id}/assign": _ticket_action(
+        "Asignar a una persona (de la lista de la OGTIE, nunca escrita) y/o a un equipo (rol)",
+        {"assignee": {"type": "string", "description": "Usuario"}, "team": {"type": "string", "description": "Rol"}, **_LOCK}),
+    "/api/tickets/{id}/reply": _ticket_action(
+        "Responder (público) o nota interna; la primera respuesta pública de quien atiende cumple el SLA de respuesta",
+        {"body": {"type": "string", "maxLength": 5000}, "internal": {"type": "boolean", "default": False},
+         "minutes": {"type": "integer", "minimum": 0, "description": "Tiempo dedicado"}}, ["body"]),
+    "/api/tickets/{id}/wait": _ticket_action(
+        "Poner en espera del usuario o de un proveedor (el SLA se detiene)",
+        {"on": {"type": "string", "enum": ["usuario", "proveedor"]}, **_REASON, **_LOCK}, ["on", "reason"]),
+    "/api/tickets/{id}/resume": _ticket_action("Reanudar un ticket en espera", dict(_LOCK)),
+    "/api/tickets/{id}/resolve": _ticket_action(
+        "Resolver con la solución aplicada (se avisa al solicitante)",
+        {"solution": {"type": "string", "maxLength": 5000}, **_LOCK}, ["solution"]),
+    "/api/tickets/{id}/close": _ticket_action("Cerrar un ticket resuelto (quien lo atiende o su solicitante)", dict(_LOCK)),
+    "/api/tickets/{id}/reopen": _ticket_action(
+        "Reabrir un ticket resuelto o cerrado dentro de MAPRO_TICKET_REOPEN_DAYS días", {**_REASON, **_LOCK}, ["reason"]),
+    "/api/tickets/{id}/return": _ticket_action(
+        "Devolver al solicitante con el motivo (su respuesta lo regresa a la cola)", {**_REASON, **_LOCK}, ["reason"]),
+    "/api/tickets/{id}/cancel": _ticket_action(
+        "Cancelar mientras nadie lo atendió (su caso termina con él)", {**_REASON, **_LOCK}, ["reason"]),
+    "/api/tickets/{id}/validate": _ticket_action("Validar un ticket nuevo (mesa de ayuda)", dict(_LOCK)),
+    "/api/tickets/{id}/categorise": _ticket_action(
+        "Cambiar la categoría (recalcula las metas de SLA)", {"category": {"type": "string"}, **_LOCK}, ["category"]),
+    "/api/tickets/{id}/prioritise": _ticket_action(
+        "Fijar impacto y urgencia: la prioridad sale de la matriz", {"impact": {"type": "string"},
+                                                                      "urgency": {"type": "string"}, **_LOCK}),
+    "/api/tickets/{id}/merge": _ticket_action(
+        "Fusionar en otro ticket abierto (este queda cancelado como duplicado)",
+        {"into": {"type": "string", "description": "Número TK-… o id del ticket que queda"}, **_LOCK}, ["into"]),
+    "/api/tickets/{id}/link": _ticket_action(
+        "Relacionar con otro ticket", {"other": {"type": "string", "description": "Número TK-… o id"}}, ["other"]),
+    "/api/tickets/{id}/rate": _ticket_action(
+        "Calificar la atención (1 a 5; cierra el ticket resuelto); solo su solicitante",
+        {"rating": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": {"type": "string", "maxLength": 1000}},
+        ["rating"]),
+})
+
+
 def _common_errors(paths: dict) -> None:
     """Answers every operation can give: 500; 413 and 422 wherever a body or query is read (the body
     and query checks of api.views run before the view)."""

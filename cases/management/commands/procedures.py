@@ -34,7 +34,17 @@ class Command(BaseCommand):
         except SheetError as exc:
             raise CommandError(str(exc)) from None
         errors = validate_catalog(sheets, organization, registers=registers)
-        return sheets, organization, errors
+        return sheets, organization, errors + self._helpdesk_problems()
+
+    def _helpdesk_problems(self):
+        """catalog/helpdesk.yaml, read afresh: every procedure, start, role and field it names must exist."""
+        from helpdesk import catalog as helpdesk
+
+        try:
+            found = helpdesk.problems(helpdesk.parse(helpdesk._path().read_text(encoding="utf-8")))
+        except Exception as exc:  # noqa: BLE001 - a missing file, bad YAML or a missing key: all reported
+            return [f"helpdesk.yaml: no se pudo leer ({type(exc).__name__}: {exc})"]
+        return [f"helpdesk.yaml: {message}" for message in found]
 
     def handle(self, *args, action, **options):
         sheets, organization, errors = self._load()

@@ -151,20 +151,19 @@ def document_context(document, data: dict, case_part: dict | None = None) -> dic
 
 
 # --- from text to PDF -----------------------------------------------------------------------
-def parse(text: str):
-    """(title, meta rows, paragraphs and inline tables, wide tables) of a rendered body."""
-    fonts = pdfkit.load_fonts()
-    width = pdfkit.PORTRAIT[0] - 2 * pdfkit.DOC_MARGIN_X
-    title, meta, items, wide = None, [], [], []
+def parse_blocks(text: str):
+    """(title, heading rows, blocks) of a rendered body; a block is ("p", text), ("h", text),
+    ("li", text) or ("table", columns, rows)."""
+    title, meta, blocks = None, [], []
     lines = text.replace("\r\n", "\n").split("\n")
-    i = 0
     buffer: list[str] = []
 
     def flush():
         if buffer:
-            items.append(" ".join(buffer))
+            blocks.append(("p", " ".join(buffer)))
             buffer.clear()
 
+    i = 0
     while i < len(lines):
         line = lines[i].strip()
         if line.startswith("|"):
@@ -176,11 +175,7 @@ def parse(text: str):
                     rows.append(cells)
                 i += 1
             if rows:
-                columns, body = rows[0], rows[1:]
-                if len(columns) > pdfkit.WIDE_COLUMNS:
-                    wide.append(pdfkit.TableSpec(columns=columns, rows=body or [[""] * len(columns)] * 3, wide=True))
-                else:
-                    items.append(pdfkit.matrix(columns, body or [[""] * len(columns)] * 3, width, fonts))
+                blocks.append(("table", rows[0], rows[1:] or [[""] * len(rows[0])] * 3))
             continue
         if not line:
             flush()
@@ -189,18 +184,97 @@ def parse(text: str):
             title = line[2:].strip()
         elif line.startswith("## "):
             flush()
-            items.append(line[3:].strip().upper().rstrip(":") + ":")
+            blocks.append(("h", line[3:].strip().rstrip(":")))
         elif line.startswith("- "):
             flush()
-            items.append(line)
-        elif "::" in line and not items and not buffer:
+            blocks.append(("li", line[2:].strip()))
+        elif "::" in line and not blocks and not buffer:
             label, _, value = line.partition("::")
             meta.append((label.strip(), value.strip()))
         else:
             buffer.append(line)
         i += 1
     flush()
+    return title, meta, blocks
+
+
+def parse(text: str):
+    """(title, heading rows, paragraphs and inline tables, wide tables) for documents.pdfkit."""
+    fonts = pdfkit.load_fonts()
+    width = pdfkit.PORTRAIT[0] - 2 * pdfkit.DOC_MARGIN_X
+    title, meta, blocks = parse_blocks(text)
+    items, wide = [], []
+    for kind, *rest in blocks:
+        if kind == "table":
+            columns, rows = rest
+            if len(columns) > pdfkit.WIDE_COLUMNS:
+                wide.append(pdfkit.TableSpec(columns=columns, rows=rows, wide=True))
+            else:
+                items.append(pdfkit.matrix(columns, rows, width, fonts))
+        elif kind == "h":
+            items.append(rest[0].upper() + ":")
+        elif kind == "li":
+            items.append("- " + rest[0])
+        else:
+            items.append(rest[0])
     return title, meta, items, wide
+
+
+def render_docx(document, data: dict) -> bytes:
+    """The same document as DOCX, for staff who keep editing it in a word processor."""
+    import io
+
+    from docx import Document as Docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    body = document.template.body if document.template_id else ""
+    title, meta, blocks = parse_blocks(render_text(body, document_context(document, data)))
+    out = Docx()
+    label = Classification(document.classification).label
+    out.sections[0].header.paragraphs[0].text = f"MINISTERIO DE DEFENSA — {label}"
+    heading = out.add_paragraph()
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    heading.add_run(title or (document.template.name.upper() if document.template_id else document.type_label)).bold = True
+    number = out.add_paragraph()
+    number.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    number.add_run(document.number or "PROYECTO – sin numerar").underline = True
+    if meta:
+        table = out.add_table(rows=0, cols=2)
+        for name, value in meta:
+            row = table.add_row().cells
+            row[0].paragraphs[0].add_run(f"{name}:").bold = True
+            row[1].text = value
+    for kind, *rest in blocks:
+        if kind == "h":
+            out.add_paragraph().add_run(rest[0].upper()).bold = True
+        elif kind == "li":
+            out.add_paragraph(rest[0], style="List Bullet")
+        elif kind == "table":
+            columns, rows = rest
+            table = out.add_table(rows=1, cols=len(columns))
+            table.style = "Table Grid"
+            for cell, text in zip(table.rows[0].cells, columns):
+                cell.paragraphs[0].add_run(text).bold = True
+            for row in rows:
+                cells = table.add_row().cells
+                for cell, text in zip(cells, list(row) + [""] * len(columns)):
+                    cell.text = text
+        else:
+            out.add_paragraph(rest[0])
+    out.add_paragraph(label).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    buffer = io.BytesIO()
+    out.save(buffer)
+    return buffer.getvalue()
+
+
+def matrix_rows(document, data: dict) -> tuple[list[str], list[list[str]]] | None:
+    """A formato's matrix in its own columns (catalog) and the rows the document holds, or None."""
+    entry = catalog_entry(document.template.slug) if document.template_id else None
+    columns = (entry or {}).get("columns")
+    if not columns:
+        return None
+    rows = [[_display(c) for c in row][:len(columns)] for row in (data or {}).get("filas") or [] if isinstance(row, list)]
+    return list(columns), rows
 
 
 def signature_blocks(document, template_entry: dict | None) -> list:

@@ -19,7 +19,7 @@ from cases import access, workflow
 from cases.export import to_csv, to_xlsx
 
 from . import actions, signing
-from .models import Classification, Document, DocumentTemplate, document_types
+from .models import Classification, Document, DocumentTemplate, catalog_entry, document_types
 
 PAGE_SIZE = 50
 EDITABLE = (("cuerpo", "Texto"), ("antecedentes", "Antecedentes"), ("analisis", "Análisis"),
@@ -193,7 +193,8 @@ def _page(request, document, status=200, values=None, errors=None):
                     and (document.number or not document.type_info["numbered"]),
         "can_send": can["send"] and document.status == S.SIGNED,
         "can_annul": can["annul"] and document.status != S.ANNULLED,
-        "test_signer": signing.get_signer() is not None, "values": values or {}, "errors": errors or {},
+        "test_signer": signing.get_signer() is not None,
+        "has_matrix": document.template_id is not None and bool((catalog_entry(document.template.slug) or {}).get("columns")), "values": values or {}, "errors": errors or {},
         "fields": [(key, label, (values or {}).get(key, (current.data if current else {}).get(key, "")))
                    for key, label in EDITABLE],
     }, status=status)
@@ -242,6 +243,35 @@ def pdf_response(request, document, *, signed: bool):
     response["Cache-Control"] = "private, no-store"
     audit.record("document.downloaded", actor=request.user, obj=document, request=request,
                  after={"document": document.pk, "version": version.n, "signed": signed})
+    return response
+
+
+@login_required
+@require_GET
+def export(request, document_id, fmt):
+    """The current version as DOCX (to keep editing it) or, for a formato with a matrix, as XLSX in
+    the formato's own columns; after the access check, always to be saved."""
+    from . import render as rendering
+
+    document = _document_or_404(request.user, document_id)
+    version = _version(document, request)
+    base = (document.number or f"{document.type_label} proyecto {document.pk}").replace("/", "-")
+    if fmt == "docx":
+        content = rendering.render_docx(document, version.data)
+        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    else:
+        found = rendering.matrix_rows(document, version.data)
+        if found is None:
+            raise Http404("Este documento no tiene matriz")
+        columns, rows = found
+        content = to_xlsx([tuple(r) for r in rows], tuple(columns), title=(document.template.name[:31] or "Formato"),
+                          widths=tuple(22 for _ in columns))
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    name = f"{base} v{version.n}.{fmt}"
+    fallback = "".join(ch if ch.isascii() and ch.isalnum() or ch in "-_. " else "_" for ch in name)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

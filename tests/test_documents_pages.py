@@ -61,3 +61,33 @@ def test_an_informe_from_a_task_to_the_register(staff, settings, tmp_path_factor
     chief.post(f"/documentos/{document.pk}/anular", {"reason": "Se reemplaza"})
     document.refresh_from_db()
     assert document.status == "anulado" and document.number.startswith("INFORME TÉCNICO N° 00001-")
+
+
+def test_a_formato_exports_its_matrix_in_its_own_columns_and_any_document_as_docx(staff):
+    import io
+
+    from docx import Document as Docx
+    from openpyxl import load_workbook
+
+    from documents import actions
+    from documents.models import DocumentTemplate
+
+    case = case_of("S04.03.04.03")
+    chief = staff["jefe-ogtie"]
+    inventory = actions.draft_document(chief, case, DocumentTemplate.current().get(slug="s04-03-04-03-f02"),
+                                       {"filas": [["CP-001", "Impresora", "HP", "M404", "SN123", "DIGERH", "aquispe", "Operativo"]]})
+    web = _web(chief)
+    sheet = load_workbook(io.BytesIO(web.get(f"/documentos/{inventory.pk}/xlsx").content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("Código patrimonial", "Equipo", "Marca", "Modelo", "Serie", "Unidad", "Usuario", "Estado")
+    assert rows[1][0] == "CP-001" and rows[1][-1] == "Operativo"
+    docx = Docx(io.BytesIO(web.get(f"/documentos/{inventory.pk}/docx").content))
+    text = "\n".join(p.text for p in docx.paragraphs) + "\n".join(c.text for t in docx.tables for r in t.rows for c in r.cells)
+    assert case.number in text and "CP-001" in text
+    informe = actions.draft_document(chief, case, DocumentTemplate.current().get(slug="informe-tecnico"))
+    assert web.get(f"/documentos/{informe.pk}/xlsx").status_code == 404      # no matrix
+    assert web.get(f"/documentos/{informe.pk}/docx").status_code == 200
+    # Someone who may not read the document gets «not found» for its files too.
+    outsider = _web(staff["analista-calidad"])
+    assert outsider.get(f"/documentos/{inventory.pk}/docx").status_code == 404
+    assert outsider.get(f"/documentos/{inventory.pk}/xlsx").status_code == 404

@@ -34,6 +34,8 @@ class Walker:
     def complete(self, task, decision=None, data=None):
         api = self.api(self.actor(task))
         body = {"data": fill(task["form"], api, task["case"]) if data is None else data}
+        if data is None:
+            prepare_registers(task, body["data"], decision)
         asks = task.get("decision_register")
         if asks and decision == asks["found"]:
             seed_register(asks, body["data"])   # the register answers: make it hold the entry asked for
@@ -69,8 +71,87 @@ def seed_register(asks, data):
     r = catalog.get(asks["register"])
     key = {field: data[form_field] for field, form_field in asks["key"].items()}
     if actions.current(r, key) is None:
-        values = {f.key: (f.options[0] if f.options else sample_value(f)) for f in r.fields if f.required}
+        values = {f.key: sample_for(f) for f in r.fields if f.required}
         actions.change(None, r.slug, "create", key, {k: v for k, v in values.items() if k not in key})
+
+
+FRESH_TYPES = ("text", "textarea")
+
+
+def prepare_registers(task, data, decision):
+    """Make the sample data meet the registers as the office's would: a key an activity registers
+    is this case's own (the same sample text in every case would collide with the entries the
+    earlier walks left); a field that picks an entry, and an effect that changes an entry that
+    must exist, find it (created by the register's own actions, as an initial load would)."""
+    from cases import procedures
+    from cases.models import Case, Event
+    from registers import actions, catalog
+    from registers.models import Entry
+
+    case = Case.objects.get(pk=task["case"])
+    sheet = procedures.sheet(case.procedure, case.version)
+    if task.get("waiting") or not sheet.has_activity(task["activity"]):
+        return
+    activity = sheet.activity(task["activity"])
+    fresh = {form_field for a in sheet.activities for e in a.effects for _, form_field in e.key}
+    fresh |= {form_field for a in sheet.activities if a.decision and a.decision.lookup
+              for _, form_field in a.decision.lookup.key}
+    for f in activity.form:
+        if f.key in fresh and f.type in FRESH_TYPES and isinstance(data.get(f.key), str):
+            data[f.key] = f"{data[f.key]} {case.number}"
+
+    earlier = {}
+    for values in (Event.objects.filter(case_id=case.pk, kind__in=(Event.Kind.STARTED, Event.Kind.COMPLETED))
+                   .order_by("id").values_list("data", flat=True)):
+        if isinstance(values, dict):
+            earlier.update({k: v for k, v in values.items() if v not in (None, "", [])})
+
+    def value(key):
+        return data[key] if data.get(key) not in (None, "", []) else earlier.get(key)
+
+    for f in activity.form:
+        if f.type != "entry":
+            continue
+        r = catalog.get(f.register)
+        holder = str(value(f.holder) or "") if f.holder else ""
+        found = Entry.objects.filter(register=r.slug, closed=False)
+        if holder:
+            found = found.filter(person=holder, **({"state": r.assigned} if r.assigned else {}))
+        entry = found.order_by("-id").first()
+        if entry is None:
+            key = {r.key[0]: f"Texto de prueba {case.number}"}
+            if holder and r.assigned:
+                entry = _seed(r, "assign", key, {r.person: holder})
+            else:
+                entry = _seed(r, "create", key, {})
+        data[f.key] = entry.data[r.key[0]]
+
+    for e in activity.effects:
+        if e.action not in ("update", "return", "close") or (e.when and e.when != decision):
+            continue
+        r = catalog.get(e.register)
+        key = {field: value(form_field) for field, form_field in e.key if not form_field.startswith("@")}
+        key.update({field: case.number for field, form_field in e.key if form_field == "@case"})
+        if all(key.values()) and actions.current(r, key) is None:
+            if e.action == "return" and r.person:
+                person = dict(e.set).get(r.person)
+                _seed(r, "assign", key, {r.person: value(person) or sample_value({"type": "dni"})} if person else {})
+            else:
+                _seed(r, "create", key, {})
+
+
+def sample_for(f):
+    if f.options:
+        return [f.options[0]] if f.type == "multichoice" else f.options[0]
+    return sample_value(f)
+
+
+def _seed(r, action, key, values):
+    from registers import actions
+
+    required = {f.key: sample_for(f) for f in r.fields if f.required}
+    values = {**{k: v for k, v in required.items() if k not in key}, **values}
+    return actions.change(None, r.slug, action, key, values)
 
 
 def scripted(answers):

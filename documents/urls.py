@@ -7,6 +7,7 @@ urlpatterns = [
     path("documentos/", views.register, name="documents"),
     path("documentos/exportar.csv", views.register_export, {"fmt": "csv"}, name="documents-export-csv"),
     path("documentos/exportar.xlsx", views.register_export, {"fmt": "xlsx"}, name="documents-export-xlsx"),
+    path("documentos/recibir", views.receive, name="document-receive"),
     path("documentos/redactar/<int:case_id>/", views.draft, name="document-draft"),
     path("documentos/<int:document_id>/", views.detail, name="document"),
     path("documentos/<int:document_id>/pdf", views.pdf, name="document-pdf"),

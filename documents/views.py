@@ -124,6 +124,47 @@ def register_export(request, fmt):
     return response
 
 
+@login_required
+def receive(request):
+    """Register a document received from another unit or entity (its number is theirs)."""
+    if not access.office_staff(request.user):
+        raise Http404("No existe la página")
+    values, errors, status = request.POST, {}, 200
+    if request.method == "POST":
+        try:
+            case = None
+            if request.POST.get("case"):
+                from cases.models import Case
+
+                found = Case.objects.filter(number=request.POST["case"].strip()).first()
+                if found is None or not access.may_view(request.user, found):
+                    raise workflow.Invalid("No existe un caso con ese número.", {"case": "no existe"})
+                case = found
+            uploaded = request.FILES.get("file")
+            pdf = None
+            if uploaded is not None:
+                if uploaded.size > actions.PDF_MAX:
+                    raise workflow.Invalid("El PDF supera los 20 MB.", {"file": "demasiado grande"})
+                pdf = uploaded.read()
+                if not pdf.lstrip()[:5] == b"%PDF-":
+                    raise workflow.Invalid("El archivo no es un PDF.", {"file": "no es PDF"})
+            document = actions.receive(
+                request.user, type=request.POST.get("type", ""), number=request.POST.get("number"),
+                sender=request.POST.get("sender"), subject=request.POST.get("subject"),
+                recipients=request.POST.get("recipients", ""), case=case,
+                classification=request.POST.get("classification"), folios=request.POST.get("folios"),
+                annexes=request.POST.get("annexes", ""), pdf=pdf)
+        except workflow.WorkflowError as exc:
+            messages.error(request, exc.detail)
+            errors, status = exc.errors or {}, exc.status
+        else:
+            messages.success(request, "Documento recibido registrado.")
+            return redirect("document", document.pk)
+    return render(request, "documents/receive.html", {
+        "values": values, "errors": errors, "classifications": Classification.choices,
+        "types": sorted((slug, t["label"]) for slug, t in document_types().items())}, status=status)
+
+
 # --- drafting -------------------------------------------------------------------------------
 def templates_for(case):
     return [t for t in DocumentTemplate.current() if t.applies_to(case.procedure)]

@@ -91,3 +91,23 @@ def test_a_formato_exports_its_matrix_in_its_own_columns_and_any_document_as_doc
     outsider = _web(staff["analista-calidad"])
     assert outsider.get(f"/documentos/{inventory.pk}/docx").status_code == 404
     assert outsider.get(f"/documentos/{inventory.pk}/xlsx").status_code == 404
+
+
+def test_a_received_document_is_registered_from_the_register_page(staff):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .api_client import small_pdf
+
+    operator = _web(staff["operador-mesa-ayuda"])
+    assert "Registrar documento recibido" in operator.get("/documentos/").content.decode()
+    answer = operator.post("/documentos/recibir", {"type": "oficio", "number": "", "sender": "OGA", "subject": "Inventario"})
+    assert answer.status_code == 422 and "Inventario" in answer.content.decode()
+    answer = operator.post("/documentos/recibir", {
+        "type": "oficio", "number": "OFICIO N° 00777-2026-MINDEF/SG-OGA", "sender": "OGA", "subject": "Inventario",
+        "folios": "3", "classification": "publico", "file": SimpleUploadedFile("oficio.pdf", small_pdf())})
+    document = Document.objects.get()
+    assert answer.status_code == 302 and document.status == "recibido" and document.folios == 3
+    with document.current_version().pdf.open("rb") as f:
+        assert f.read() == small_pdf()
+    # A requester does not register documents: the page does not exist for them.
+    assert _web(staff["personal-mindef"]).get("/documentos/recibir").status_code == 404

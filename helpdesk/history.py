@@ -86,8 +86,8 @@ def _people(events) -> dict:
 
 
 def describe(events) -> list[tuple]:
-    """(event, [line, ...]) for each event: «Label: before → after», or «Label: value» when
-    there was nothing before."""
+    """(event, [(label, text), ...]) for each event: the text is «before → after», or the value
+    alone when there was nothing before."""
     events = list(events)
     people = _people(events)
     described = []
@@ -99,9 +99,9 @@ def describe(events) -> list[tuple]:
             if key == "minutes" and not value:
                 continue
             new = value_text(key, value, people)
-            if key in before and before[key] != value:
-                lines.append(f"{LABELS.get(key, key)}: {value_text(key, before[key], people)} → {new}")
+            if key in before and before[key] != value and before[key] not in (None, "", [], {}):
+                lines.append((LABELS.get(key, key), f"{value_text(key, before[key], people)} → {new}"))
             elif value not in (None, "", [], False) or key in before:
-                lines.append(f"{LABELS.get(key, key)}: {new}")
+                lines.append((LABELS.get(key, key), new))
         described.append((event, lines))
     return described

@@ -121,9 +121,9 @@ def test_the_ticket_history_reads_in_spanish(staff):
     ticket = resolved_ticket(staff)
     page = login("personal-mindef").get(f"/mesa-de-ayuda/tickets/{ticket.pk}/").content.decode()
     history = page.split("<h2>Historial</h2>")[1]
-    assert "Estado: Nuevo → Asignado" in history
-    assert "Asignado a: — → soporte-tecnico" in history
-    assert "Estado: Asignado → Resuelto" in history
-    assert "Categoría: No funciona mi equipo" in history and "Canal: Portal" in history
-    for raw in ("status:", "assignee:", "category:", "validated_at", "resuelto →", "None"):
+    assert "<dt>Estado</dt><dd>Nuevo → Asignado</dd>" in history
+    assert "<dt>Asignado a</dt><dd>soporte-tecnico</dd>" in history
+    assert "<dt>Estado</dt><dd>Asignado → Resuelto</dd>" in history
+    assert "<dt>Categoría</dt><dd>No funciona mi equipo</dd>" in history and "<dt>Canal</dt><dd>Portal</dd>" in history
+    for raw in ("status", "assignee", "category", "validated_at", "resuelto →", "None"):
         assert raw not in history

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field as dataclass_field
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Exists, Func, OuterRef, QuerySet
 
 from cases import access
 from cases.planner import Unindexed
@@ -152,7 +153,25 @@ def parse_filters(register: Register, params, user, strict: bool = True) -> Filt
 
 
 def _index(register: Register, field: str):
-    return FieldValue.objects.filter(register=register.slug, field=field).values("entry_id")
+    return FieldValue.objects.filter(register=register.slug, field=field)
+
+
+class _Probed(Func):
+    """PostgreSQL: `(EXISTS (...)) IS TRUE`, which the planner cannot turn into a join: it walks the
+    register's newest entries and probes the field index for each (an index-only lookup) until the
+    page is full. As a join, it would estimate a common word's matches from statistics that cannot
+    know them (the words share one column) and fetch and sort every match. Plain elsewhere."""
+
+    output_field = BooleanField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="(%(expressions)s) IS TRUE", **extra)
+
+
+def _matching(entries: QuerySet, rows: QuerySet, probe: bool) -> QuerySet:
+    if probe:
+        return entries.filter(_Probed(Exists(rows.filter(entry_id=OuterRef("pk")))))
+    return entries.filter(pk__in=rows.values("entry_id"))
 
 
 def selective(filters: Filters) -> bool:
@@ -168,7 +187,9 @@ def search(register: Register, filters: Filters, *, by_match: bool = False) -> Q
     entries testing each. SQLite, which plans without statistics, picks the walk whenever the
     register's own index is usable, even for one match among 65,000 (80 ms instead of 1 ms): the
     register's column is then kept from choosing the index (cases.planner.Unindexed). PostgreSQL
-    plans from its statistics and gets the plain column."""
+    gets the plain column. Without by_match (many matches) PostgreSQL is made to walk and probe
+    (_Probed)."""
+    probe = not by_match and connection.vendor == "postgresql"
     if by_match and selective(filters):
         entries = Entry.objects.alias(_register=Unindexed("register")).filter(_register=register.slug)
     else:
@@ -183,14 +204,14 @@ def search(register: Register, filters: Filters, *, by_match: bool = False) -> Q
     if filters.person:
         entries = entries.filter(person=filters.person)
     for key, value in filters.fields:
-        entries = entries.filter(pk__in=_index(register, key).filter(value=catalog.fold(value)))
+        entries = _matching(entries, _index(register, key).filter(value=catalog.fold(value)), probe)
     for key, start, end in filters.ranges:
         rows = _index(register, key)
         if start:
             rows = rows.filter(value__gte=start)
         if end:
             rows = rows.filter(value__lte=end + "T99")   # a datetime of that day ("2026-11-27T10:30") too
-        entries = entries.filter(pk__in=rows)
+        entries = _matching(entries, rows, probe)
     found = catalog.words(filters.q)[:MAX_WORDS]
     for n, word in enumerate(found):
         rows = _index(register, "")
@@ -198,7 +219,7 @@ def search(register: Register, filters: Filters, *, by_match: bool = False) -> Q
             rows = rows.filter(value__gte=word, value__lte=word + _WORD_END)
         else:
             rows = rows.filter(value=word)
-        entries = entries.filter(pk__in=rows)
+        entries = _matching(entries, rows, probe)
     return entries.order_by("-updated_at", "-id")
 
 

@@ -306,14 +306,29 @@ class Clock:
 
     status(now): "met" once stopped within the target; "breached" once more than the target has
     been used (running or stopped); "warning" once `warn_fraction` of the target is used; else "ok".
+
+    Without `calendar` the office's calendar is used (schedules.office_calendar, which needs
+    Django's settings), and without `warn_fraction` the setting MAPRO_SLA_WARNING_FRACTION (0.8).
     """
 
-    calendar: BusinessCalendar
     start: datetime
     target: int
     pauses: tuple[Pause, ...] = ()
     stopped_at: datetime | None = None
-    warn_fraction: float = 0.8
+    calendar: BusinessCalendar | None = None
+    warn_fraction: float | None = None
+
+    def __post_init__(self):
+        self.pauses = tuple(self.pauses)
+        if self.target < 0:
+            raise ValueError("La meta de tiempo no puede ser negativa.")
+        if self.calendar is None or self.warn_fraction is None:
+            from . import office_calendar   # the office's, from the settings (Django)
+
+            if self.calendar is None:
+                self.calendar = office_calendar.office_calendar()
+            if self.warn_fraction is None:
+                self.warn_fraction = office_calendar.warning_fraction()
 
     def _until(self, now: datetime) -> datetime:
         return now if self.stopped_at is None else min(now, self.stopped_at)

@@ -96,7 +96,7 @@ def warning_fraction() -> float:
 
 def office_clock(start: datetime, target: int, pauses=(), stopped_at: datetime | None = None) -> Clock:
     """An SLA clock on the office's calendar, warning at MAPRO_SLA_WARNING_FRACTION of the target."""
-    return Clock(office_calendar(), start, target, tuple(pauses), stopped_at, warning_fraction())
+    return Clock(start, target, tuple(pauses), stopped_at)
 
 
 @checks.register()

@@ -303,7 +303,7 @@ def test_a_running_clock_goes_ok_warning_breached_and_never_back(data):
     start = start_for(data.draw, cal)
     target = data.draw(st.integers(1, 900))
     pauses = data.draw(pauses_near(start, span_days=5, cal=cal))
-    clock = Clock(cal, start, target, tuple(pauses))
+    clock = Clock(start, target, tuple(pauses), calendar=cal, warn_fraction=0.8)
     order = [OK, WARNING, BREACHED]
     seen = [clock.status(start + timedelta(minutes=k)) for k in sorted(data.draw(
         st.lists(st.integers(0, 30 * 1440), min_size=2, max_size=8)))]
@@ -312,7 +312,8 @@ def test_a_running_clock_goes_ok_warning_breached_and_never_back(data):
     due = clock.due
     if due is not None:
         assert clock.status(due) != BREACHED and clock.remaining(due) == 0
-        assert clock.status(cal.add(due, 1)) == BREACHED or clock.is_paused(due)
+        past = cal.deadline(start, target + 1, pauses)   # a minute of unpaused business time later
+        assert past is None or clock.status(past) == BREACHED
 
 
 # --- the office's calendar on real dates ------------------------------------------------------
@@ -492,3 +493,32 @@ def test_a_new_task_falls_due_after_its_business_days_skipping_the_office_s_clos
     assert later_due.date() > today + timedelta(7)
     assert later_due == office_calendar().add_days(later.created_at, settings.MAPRO_TASK_DUE_DAYS)
     assert (later_due.date() - due.date()).days >= 7
+
+
+@PROPERTY
+@given(st.data())
+def test_a_stopped_clock_keeps_the_status_it_had_when_it_stopped(data):
+    """First response given or ticket resolved: met if within the target, breached if not, for ever."""
+    cal = data.draw(calendars())
+    start = start_for(data.draw, cal)
+    target = data.draw(st.integers(0, 900))
+    pauses = tuple(data.draw(pauses_near(start, span_days=5, cal=cal)))
+    stopped = start + timedelta(minutes=data.draw(st.integers(0, 10 * 1440)))
+    clock = Clock(start, target, pauses, stopped_at=stopped, calendar=cal, warn_fraction=0.8)
+    used = cal.elapsed_us(start, stopped, pauses)
+    expected = MET if used <= target * 60_000_000 else BREACHED
+    later = [stopped + timedelta(minutes=k) for k in data.draw(st.lists(st.integers(0, 60 * 1440), min_size=1))]
+    assert {clock.status(t) for t in later} == {expected}
+    assert all(clock.used(t) == cal.elapsed(start, stopped, pauses) for t in later)
+    running = Clock(start, target, pauses, calendar=cal, warn_fraction=0.8)
+    assert running.status(stopped) in ((OK, WARNING) if expected == MET else (BREACHED,))
+
+
+@pytest.mark.django_db
+def test_a_clock_without_a_calendar_uses_the_office_s_and_its_warning_setting(settings):
+    settings.MAPRO_SLA_WARNING_FRACTION = 0.5
+    clock = Clock(lima(2026, 7, 24, 17, 0), 4 * 60)
+    assert clock.due == lima(2026, 7, 27, 12, 30)
+    assert clock.warn_at == lima(2026, 7, 27, 10, 30)
+    assert clock.status(lima(2026, 7, 27, 10, 29)) == OK
+    assert clock.status(lima(2026, 7, 27, 10, 30)) == WARNING

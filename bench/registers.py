@@ -211,6 +211,7 @@ def generate(rng, chosen, people, staff, suffix=""):
         others = [s for s in open_states if s is not first_open]
         closed_states = [s for s in r.states if s.closed]
         editable = [f for f in r.fields if f.key not in r.key and f.key != r.person and f.type != "dni"]
+        editable_keys = {f.key for f in editable}
         for person in rng.sample(people, size):
             entry_id += 1
             serial += 1 + int(rnd() * 7)
@@ -227,16 +228,17 @@ def generate(rng, chosen, people, staff, suffix=""):
                     final[f.key] = value
             # History: created with part of the values, then one field changed per version, the
             # last one the state change; the entry's values are its last version's.
+            # The versions' times: random instants between the creation and now, in order.
+            times = iter(sorted(created + 60 + int(rnd() * (now - 120 - created)) for _ in range(n_versions - 1)))
             at = created
-            gap = max(3600, (now - 86400 - created) // max(1, n_versions))
-            data = {k: v for k, v in final.items() if not (k in (f.key for f in editable) and rnd() < 0.3)}
+            data = {k: v for k, v in final.items() if not (k in editable_keys and rnd() < 0.3)}
             start_state = first_open.key if state.closed else state.key
             user = staff[int(rnd() * len(staff))]
             versions.append((entry_id, 1, "create", start_state, json.dumps(data, ensure_ascii=False),
                              json.dumps({k: [None, v] for k, v in data.items()}, ensure_ascii=False), user,
                              _ts(at, suffix), ""))
             for n in range(2, n_versions + 1):
-                at += int(gap * (0.5 + rnd()))
+                at = next(times)
                 last = n == n_versions
                 before = dict(data)
                 if last:
@@ -255,8 +257,8 @@ def generate(rng, chosen, people, staff, suffix=""):
                 action = "close" if last and state.closed else "update"
                 versions.append((entry_id, n, action, this_state, json.dumps(data, ensure_ascii=False),
                                  json.dumps(changes, ensure_ascii=False), staff[int(rnd() * len(staff))],
-                                 _ts(min(at, now - 60), suffix), ""))
-            updated = min(at, now - 60)
+                                 _ts(at, suffix), ""))
+            updated = at
             if n_versions == 1:
                 data = final
                 versions[-1] = versions[-1][:4] + (json.dumps(final, ensure_ascii=False),) + versions[-1][5:]

@@ -202,11 +202,12 @@ def _own_db_rows(part, vendor, found, parts, report, rows, problems) -> None:
         rows.append((f"{part}", vendor, "", "", "", "", "error"))
         return
     report[f"{part}.{vendor}.data"] = {**found["counts"], **found["build"], "server": found["server"]}
+    rows.append((f"{part}: {what}", vendor, "", "", "", "", ""))
     b = found["build"]
     if b:
-        rows.append((f"{part}: {what}; built in {b['generate_s'] + b['write_s'] + b['indexes_s'] + b['maintenance_s']:.0f} s "
-                     f"(generate {b['generate_s']}, write {b['write_s']}, indexes {b['indexes_s']}, "
-                     f"maintenance {b['maintenance_s']})", vendor, "", "", "", "", ""))
+        rows.append((f"  built in {b['generate_s'] + b['write_s'] + b['indexes_s'] + b['maintenance_s']:.0f} s: "
+                     f"generate {b['generate_s']}, write {b['write_s']}, indexes {b['indexes_s']}, "
+                     f"analyze {b['maintenance_s']}", vendor, "", "", "", "", ""))
     for name, s in found["series"].items():
         report[f"{part}.{vendor}.{name}"] = s
         detail = (f"{s['matching']:,} match" if "matching" in s else

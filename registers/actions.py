@@ -127,9 +127,11 @@ def current(r: Register, key_values: dict) -> Entry | None:
 
 
 def prepare(r: Register, action: str, key: dict, values: dict, *, state: str = "", names: dict | None = None,
-            entry: Entry | None = None) -> Prepared:
+            entry: Entry | None = None, clear: bool = False) -> Prepared:
     """Check one change: `key` and `values` map register fields to raw values; `names` maps register
-    fields to the form fields they came from (for the error). Raises Refused; writes nothing."""
+    fields to the form fields they came from (for the error). An empty value leaves the field as it
+    was, unless `clear` (a person editing the entry, where an emptied field means "no longer").
+    Raises Refused; writes nothing."""
     names = names or {}
     name = lambda k: names.get(k, k)  # noqa: E731
     cleaned = {}
@@ -157,6 +159,10 @@ def prepare(r: Register, action: str, key: dict, values: dict, *, state: str = "
         raise Refused(name(r.key[0]), f"No existe en «{r.name}» una entrada vigente con {key_label} «{what}».")
     base = dict(entry.data) if entry else {}
     data = {**base, **{k: v for k, v in cleaned.items() if v is not None}}
+    if clear:
+        for k in values:
+            if cleaned.get(k) is None and k not in r.key:
+                data.pop(k, None)
     if action == "assign":
         holder = base.get(r.person) if r.person and entry is not None else None
         new_holder = cleaned.get(r.person) if r.person else None
@@ -179,7 +185,7 @@ def prepare(r: Register, action: str, key: dict, values: dict, *, state: str = "
     closed = r.state(new_state).closed
     if action != "close" and closed and entry is None:
         raise Refused(name(r.key[0]), f"No se puede dar de alta una entrada en estado «{r.state_label(new_state)}».")
-    if entry is None or action == "create":
+    if entry is None or action == "create" or clear:
         missing = [f for f in r.fields if f.required and data.get(f.key) in (None, "", [])]
         if missing:
             f = missing[0]
@@ -193,8 +199,10 @@ def _masked(dni: str) -> str:
 
 
 def change(user, slug: str, action: str, key: dict, values: dict, *, state: str = "", note: str = "",
-           case=None, activity=None) -> Entry:
-    """A change made by hand (an entry page, the API): one transaction with its version and audit entry."""
+           case=None, activity=None, clear: bool = False) -> Entry:
+    """A change made by hand (an entry page, the API): one transaction with its version and audit entry.
+    With `clear`, an empty value empties the field."""
     r = catalog.get(slug)
     with transaction.atomic():
-        return prepare(r, action, key, values, state=state).write(user=user, case=case, activity=activity, note=note)
+        return prepare(r, action, key, values, state=state, clear=clear).write(user=user, case=case, activity=activity,
+                                                                               note=note)

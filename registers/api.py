@@ -171,7 +171,8 @@ def _change(request, r, entry):
                                {"state": "no corresponde a la acción"})
     try:
         with transaction.atomic():
+            # A field sent empty ("" or null) is emptied.
             return actions.prepare(r, action, {}, data if action == "update" else {}, state=state,
-                                   entry=entry).write(user=request.user, note=_text(body, "note")[:300])
+                                   entry=entry, clear=action == "update").write(user=request.user, note=_text(body, "note")[:300])
     except Refused as refused:
         raise _refused(refused) from None

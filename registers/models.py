@@ -32,7 +32,8 @@ class Entry(models.Model):
     class Meta:
         verbose_name, verbose_name_plural = "entrada de registro", "entradas de registro"
         indexes = [
-            models.Index(fields=["register", "closed", "updated_at"], name="register_entry_list"),
+            models.Index(fields=["register", "closed", "updated_at", "id"], name="register_entry_list"),
+            models.Index(fields=["register", "state", "updated_at", "id"], name="register_entry_state"),
             models.Index(fields=["register", "updated_at"], name="register_entry_all"),
             models.Index(fields=["person", "register"], name="register_entry_person"),
             models.Index(fields=["register", "key"], name="register_entry_key"),

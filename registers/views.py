@@ -208,7 +208,8 @@ def _write(request, r, action, key, values, *, state="", entry=None, note=""):
     """One change by hand, in one transaction: (entry, None) or (None, {field: message})."""
     try:
         with transaction.atomic():
-            prepared = actions.prepare(r, action, key, values, state=state, entry=entry)
+            # Editing an entry by hand: a field left empty is emptied.
+            prepared = actions.prepare(r, action, key, values, state=state, entry=entry, clear=action == "update")
             return prepared.write(user=request.user, note=note), None
     except Refused as refused:
         return None, {refused.field: refused.message}

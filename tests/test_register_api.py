@@ -98,3 +98,18 @@ def test_an_outsider_gets_not_found_on_every_register_endpoint(vpn_users, staff)
             assert response.json()["error"] == "no_encontrado"
     assert Entry.objects.get(pk=entry.pk).state == "activo"
     assert Api().get(f"/api/registers/{VPN}").status_code == 401
+
+
+@pytest.mark.django_db
+def test_an_optional_field_sent_empty_is_emptied_and_a_required_one_is_refused(staff):
+    from registers import actions as register_actions
+
+    entry = register_actions.change(staff["coord-infraestructura"], "usuarios-vpn", "create", {"usuario": "x.vpn"},
+                                    {"dni": "45678912", "nombre": "Ana", "unidad": "OGA"})
+    api = Api("coord-infraestructura")
+    answer = api.post(f"/api/registers/usuarios-vpn/{entry.pk}", {"action": "update", "data": {"unidad": ""}})
+    assert answer.status_code == 200, answer.content
+    entry.refresh_from_db()
+    assert "unidad" not in entry.data and entry.data["nombre"] == "Ana"
+    refused = api.post(f"/api/registers/usuarios-vpn/{entry.pk}", {"action": "update", "data": {"nombre": ""}})
+    assert refused.status_code == 422 and "nombre" in refused.json()["errors"]

@@ -17,7 +17,7 @@ from django.dispatch import receiver
 from org import signin
 from org.models import Person, Role, Unit
 from org.second_factor import second_factor_passed
-from schedules.models import ScheduleSetting
+from schedules.models import NonWorkingDay, ScheduleSetting
 
 from .trail import describe_object, record, request_actor
 
@@ -127,6 +127,7 @@ WATCHED = {
     Role: ("role.changed", ("slug", "name", "unit_id", "requester", "coordinator")),
     Person: ("person.changed", ("user_id", "unit_id", "is_demo")),
     ScheduleSetting: ("setting.changed", ("enabled", "months", "day", "weekday", "start_time")),
+    NonWorkingDay: ("nonworkingday.changed", ("date", "description")),
 }
 USER_FIELDS = ("username", "is_active", "is_staff", "is_superuser")
 

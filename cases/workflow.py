@@ -10,7 +10,6 @@ from __future__ import annotations
 import heapq
 import itertools
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import cached_property
 
 from django.conf import settings

@@ -245,6 +245,21 @@ def test_a_person_moved_to_another_unit_and_a_schedule_changed_are_recorded(staf
     assert changed.before == {"day": day, "enabled": True} and changed.after == {"day": day % 28 + 1, "enabled": False}
 
 
+def test_a_non_working_day_entered_and_removed_is_recorded(staff):
+    from datetime import date
+
+    from schedules import office_calendar
+    from schedules.models import NonWorkingDay
+
+    closed = NonWorkingDay.objects.create(date=date(2026, 1, 2), description="Día no laborable (D.S.)")
+    entered = Entry.objects.filter(action="nonworkingday.changed").latest("id")
+    assert entered.before is None and entered.after == {"date": "2026-01-02", "description": "Día no laborable (D.S.)"}
+    closed.delete()
+    removed = Entry.objects.filter(action="nonworkingday.changed").latest("id")
+    assert removed.pk != entered.pk and removed.after is None
+    office_calendar.invalidate()
+
+
 # --- reads of personal data -------------------------------------------------------------------------
 def test_a_technician_opening_a_case_with_a_dni_records_a_read_of_personal_data(accounts_case, staff, make_user):  # noqa: F811
     case = accounts_case

@@ -90,6 +90,10 @@ def json_schema(fields: tuple[FormField, ...], choices: dict | None = None) -> d
             prop["enum"] = list(f.options)
         if f.type == "multichoice":
             prop = {"type": "array", "title": f.label, "items": {"type": "string", "enum": list(f.options)}}
+        if f.type == "entry":   # the register whose open entry it names (GET /api/registers/{slug})
+            prop["x-register"] = f.register
+            if f.holder:
+                prop["x-holder"] = f.holder
         if f.min is not None:
             prop["minimum"] = f.min
         if f.max is not None:

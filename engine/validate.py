@@ -164,6 +164,20 @@ def _split_feeds_join(sheet: Sheet, split, join, successors) -> bool:
     return True
 
 
+# Form field types whose values a register field of another type takes as they are.
+_TEXTUAL = {"text", "textarea", "document", "user", "entry", "choice", "email", "url", "ipv4", "ports", "dni",
+            "phone", "extension", "integer", "number", "date", "port"}
+
+
+def _fits(form_types: set[str], register_type: str) -> bool:
+    """Whether every type a form field has in the sheet can be written into the register's field."""
+    if register_type in ("text", "textarea"):
+        return form_types <= _TEXTUAL | {"multichoice", "datetime", "boolean"} - {"file"}
+    if register_type == "document":
+        return form_types <= {"document", "text"}
+    return form_types <= {register_type}
+
+
 def validate_registers(sheets: list[Sheet], registers: dict, organization: Organization) -> list[str]:
     """Each register on its own, and what the sheets declare about registers against them."""
     from .registers import ACTIONS, check_register
@@ -184,6 +198,10 @@ def validate_registers(sheets: list[Sheet], registers: dict, organization: Organ
                               f"({', '.join(key for key, _, _ in sheet.entry_points)})")
     for sheet in sheets:
         earlier = {f.key for a in sheet.activities for f in a.form}
+        types_of: dict[str, set[str]] = {}
+        for a in sheet.activities:
+            for f in a.form:
+                types_of.setdefault(f.key, set()).add(f.type)
         for a in sheet.activities:
             where = f"{sheet.source}: actividad {a.n}"
             for f in a.form:
@@ -208,13 +226,22 @@ def validate_registers(sheets: list[Sheet], registers: dict, organization: Organ
                     continue
                 if e.action not in ACTIONS:
                     errors.append(f"{where}: acción «{e.action}» desconocida ({', '.join(ACTIONS)})")
-                if {k for k, _ in e.key} != set(r.key):
+                from_origin = any(form_field == "@origin" for _, form_field in e.key)
+                if from_origin and not (r.starts and r.starts.procedure == sheet.code):
+                    errors.append(f"{where}: «@origin» solo nombra la entrada de un cronograma que inicia {sheet.code}")
+                if not from_origin and {k for k, _ in e.key} != set(r.key):
                     errors.append(f"{where}: la clave del efecto debe dar {', '.join(r.key)} de «{r.slug}»")
                 for register_field, form_field in (*e.key, *e.set):
-                    if r.field(register_field) is None:
+                    target = r.field(register_field)
+                    if target is None:
                         errors.append(f"{where}: «{register_field}» no es un campo de «{r.slug}»")
-                    if form_field not in earlier and form_field not in ("@today", "@case"):
+                    if form_field in ("@today", "@case", "@origin"):
+                        continue
+                    if form_field not in earlier:
                         errors.append(f"{where}: «{form_field}» no es un campo de ninguna actividad de la ficha")
+                    elif target is not None and not _fits(types_of[form_field], target.type):
+                        errors.append(f"{where}: «{form_field}» ({'/'.join(sorted(types_of[form_field]))}) no cabe en "
+                                      f"«{register_field}» ({target.type}) de «{r.slug}»")
                 for register_field, _ in e.fixed:
                     if r.field(register_field) is None:
                         errors.append(f"{where}: «{register_field}» no es un campo de «{r.slug}»")

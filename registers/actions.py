@@ -127,10 +127,11 @@ def current(r: Register, key_values: dict) -> Entry | None:
 
 
 def prepare(r: Register, action: str, key: dict, values: dict, *, state: str = "", names: dict | None = None,
-            entry: Entry | None = None, clear: bool = False) -> Prepared:
+            entry: Entry | None = None, clear: bool = False, emptied=()) -> Prepared:
     """Check one change: `key` and `values` map register fields to raw values; `names` maps register
     fields to the form fields they came from (for the error). An empty value leaves the field as it
-    was, unless `clear` (a person editing the entry, where an emptied field means "no longer").
+    was, unless `clear` (a person editing the entry, where an emptied field means "no longer");
+    the fields in `emptied` are emptied in any case.
     Raises Refused; writes nothing."""
     names = names or {}
     name = lambda k: names.get(k, k)  # noqa: E731
@@ -159,10 +160,8 @@ def prepare(r: Register, action: str, key: dict, values: dict, *, state: str = "
         raise Refused(name(r.key[0]), f"No existe en «{r.name}» una entrada vigente con {key_label} «{what}».")
     base = dict(entry.data) if entry else {}
     data = {**base, **{k: v for k, v in cleaned.items() if v is not None}}
-    if clear:
-        for k in values:
-            if cleaned.get(k) is None and k not in r.key:
-                data.pop(k, None)
+    for k in {*(k for k in values if clear and cleaned.get(k) is None), *emptied} - set(r.key):
+        data.pop(k, None)
     if action == "assign":
         holder = base.get(r.person) if r.person and entry is not None else None
         new_holder = cleaned.get(r.person) if r.person else None

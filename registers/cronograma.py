@@ -23,6 +23,9 @@ from . import actions, catalog
 from .models import Entry, FieldValue
 
 
+ORIGIN_NOTE = "Inicio programado"   # the note of the version that links an entry to the case it started
+
+
 @dataclass
 class Started:
     register: Register
@@ -57,7 +60,7 @@ def start_entry(r: Register, entry: Entry, user) -> Case | None:
         case = workflow.start_case(user, r.starts.procedure, start_key=r.starts.schedule, scheduled=True,
                                    subject=subject[:200])
         try:
-            prepared.write(user=user, case=case, note=f"Inicio programado: caso {case.number}")
+            prepared.write(user=user, case=case, note=f"{ORIGIN_NOTE}: caso {case.number}")
         except Refused:
             transaction.set_rollback(True)
             return None

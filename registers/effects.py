@@ -12,6 +12,7 @@ from django.utils import timezone
 from cases.effects import Context, Refused
 
 from . import actions, catalog
+from .cronograma import ORIGIN_NOTE
 from .models import Entry
 
 
@@ -28,6 +29,15 @@ def _values(ctx: Context, pairs) -> tuple[dict, dict]:
         values[register_field] = source(ctx) if source else ctx.value(form_field)
         names[register_field] = form_field
     return values, names
+
+
+ORIGIN = "@origin"   # in an effect's key: the cronograma entry whose date started this case
+
+
+def origin(ctx: Context, r) -> Entry | None:
+    """The open entry of cronograma `r` that started the case (registers.cronograma), if any."""
+    return (Entry.objects.filter(register=r.slug, closed=False, versions__case_id=ctx.case.pk,
+                                 versions__note__startswith=ORIGIN_NOTE).order_by("-id").first())
 
 
 def entry_for_field(f, value, holder_dni=None) -> Entry | None:
@@ -55,10 +65,19 @@ class RegisterEffects:
             if effect.when and effect.when != ctx.decision:
                 continue
             r = catalog.get(effect.register)
-            key, names = _values(ctx, effect.key)
+            entry = None
+            if any(form_field == ORIGIN for _, form_field in effect.key):
+                entry = origin(ctx, r)
+                if entry is None:      # the case was not started by this cronograma: nothing to mark
+                    continue
+                key, names = {}, {}
+            else:
+                key, names = _values(ctx, effect.key)
             values, more = _values(ctx, effect.set)
-            values.update(dict(effect.fixed))
-            prepared.append(actions.prepare(r, effect.action, key, values, state=effect.state, names={**names, **more}))
+            values.update({k: v for k, v in effect.fixed if v != ""})
+            emptied = {k for k, v in effect.fixed if v == ""}     # `fixed: {field: ""}` empties the field
+            prepared.append(actions.prepare(r, effect.action, key, values, state=effect.state, names={**names, **more},
+                                            entry=entry, emptied=emptied))
         if not prepared:
             return []
 

@@ -52,3 +52,42 @@ def test_an_entry_started_by_another_worker_meanwhile_is_not_started_twice(plann
     assert first is not None and second is None
     assert Case.objects.filter(procedure="S04.03.02.01").count() == 1
     assert cronograma.due_entries(r, date(2026, 12, 31)) == []
+
+
+@pytest.mark.django_db
+def test_the_case_a_date_started_marks_that_date_executed_when_it_reports_the_status(planned):
+    from .walker import Walker
+
+    entry = planned("Carpetas compartidas", "2026-03-02")
+    other = planned("Servidor de correo", "2026-03-02")
+    call_command("worker", "--once", "--at", "2026-03-02T09:00", "--catch-up", "0")
+    case_id = Version.objects.get(entry=entry, n=2).case_id
+    walker = Walker()
+    answers = {3: "Copia de información común", 6: "No"}
+    case = walker.case(case_id, "jefe-ogtie")
+    while case["status"] == "open":
+        task = case["open_tasks"][0]
+        walker.complete(task, answers.get(task["activity"]))
+        case = walker.case(case_id, "jefe-ogtie")
+
+    entry.refresh_from_db()
+    assert (entry.state, entry.closed) == ("ejecutado", True)
+    assert Version.objects.get(entry=entry, n=3).activity == 11
+    other.refresh_from_db()
+    assert other.state == "iniciado"      # its own case has not reported yet
+
+
+@pytest.mark.django_db
+def test_a_case_started_by_hand_marks_no_cronograma_date(staff, planned):
+    from .walker import Walker
+
+    entry = planned("Carpetas compartidas", "2026-03-02")
+    walker = Walker()
+    case = walker.start("S04.03.02.01", "profesional-ogtie", start="copia-de-respaldo-programada-en-el-cronograma")
+    answers = {3: "Copia de información común", 6: "No"}
+    while case["status"] == "open":
+        task = case["open_tasks"][0]
+        walker.complete(task, answers.get(task["activity"]))
+        case = walker.case(case["id"], "jefe-ogtie")
+    entry.refresh_from_db()
+    assert entry.state == "programado"

@@ -61,3 +61,12 @@ def pdf_text(content: bytes) -> str:
 def version_text(version) -> str:
     with version.pdf.open("rb") as f:
         return pdf_text(f.read())
+
+
+@pytest.fixture
+def document_templates(db):
+    """The catalog's templates (the data migration's rows), for transactional tests: the flush that
+    ends another transactional test empties every table, these included."""
+    from documents.models import load_catalog_templates
+
+    load_catalog_templates()

@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 from documents.models import Document  # noqa: E402
 
 from .browser_helpers import launch, login, logout, require_chromium, screenshot  # noqa: E402
-from .documents_helpers import case_of, documents_storage  # noqa: E402,F401
+from .documents_helpers import case_of, document_templates, documents_storage  # noqa: E402,F401
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -39,7 +39,7 @@ def page(browser):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_informe_drafted_from_a_task_is_approved_signed_and_registered(live_server, page, staff, settings,
+def test_an_informe_drafted_from_a_task_is_approved_signed_and_registered(live_server, page, staff, settings, document_templates,
                                                                          tmp_path_factory):
     settings.MAPRO_SIGNER = "local-test"
     settings.MAPRO_TEST_SIGNER_DIR = tmp_path_factory.getbasetemp() / "signer-browser"

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from documents import actions, numbering
 from documents.models import Document, DocumentTemplate
 
-from .documents_helpers import case_of, documents_storage  # noqa: F401
+from .documents_helpers import case_of, document_templates, documents_storage  # noqa: F401
 
 ACCOUNTS = "S04.03.01.02"   # Eliminación de cuentas: its oficios and informes
 
@@ -67,7 +67,7 @@ def test_numbering_must_run_inside_the_callers_transaction():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_hundred_oficios_issued_by_twenty_people_at_once_are_numbered_1_to_200(staff):
+def test_two_hundred_oficios_issued_by_twenty_people_at_once_are_numbered_1_to_200(staff, document_templates):
     if connection.vendor != "postgresql":
         pytest.skip("concurrent issuers need a server database (PostgreSQL); SQLite serialises writers by design")
     case = case_of(ACCOUNTS)

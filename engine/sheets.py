@@ -97,6 +97,24 @@ class Effect:
     when: str = ""                                 # only when the activity's decision is this answer
 
 
+TICKET_ACTIONS = ("open", "assign", "return", "resolve", "close", "create")
+
+
+@dataclass(frozen=True)
+class TicketEffect:
+    """What the activity does to a help-desk ticket when it is completed (docs/sheet-format.md):
+    to the case's own ticket (`link` empty) or to the internal ticket the case generated under that
+    name (`create` generates it, linked to the case's ticket)."""
+    action: str                 # open | assign | return | resolve | close | create
+    link: str = ""              # the case's generated ticket this acts on ("" = the case's ticket)
+    category: str = ""          # create: the help-desk category (catalog/helpdesk.yaml)
+    team: str = ""              # assign, create: the role whose holders attend the ticket
+    assignee: str = ""          # assign, create: the `user` form field naming the person
+    subject: str = ""           # create: the ticket's subject ({field} takes a form field's value)
+    note: str = ""              # return, resolve, close, create: the form field with the reason, solution or detail
+    when: str = ""              # only when the activity's decision is this answer
+
+
 @dataclass(frozen=True)
 class Wait:
     party: str
@@ -130,6 +148,7 @@ class Activity:
     printed_role: str = ""
     due_days: int | None = None
     effects: tuple[Effect, ...] = ()
+    tickets: tuple[TicketEffect, ...] = ()     # the `effects:` items with `ticket:`
 
     @property
     def role(self) -> str:
@@ -277,6 +296,7 @@ def _goto(value, where: str):
 FIELD_KEYS = {"key", "label", "type", "required", "help", "options", "min", "max", "assigns", "subject", "personal",
               "register", "holder"}
 EFFECT_KEYS = {"register", "action", "key", "set", "fixed", "state", "when"}
+TICKET_EFFECT_KEYS = {"ticket", "link", "category", "team", "assignee", "subject", "note", "when"}
 ACTIVITY_KEYS = {"n", "name", "description", "unit", "roles", "role", "form", "decision", "next", "end", "parallel",
                  "join", "wait", "periodicity", "printed_role", "due_days", "effects"}
 ENTRY_KEYS = {
@@ -331,6 +351,14 @@ def _load_effect(raw, where: str) -> Effect:
                   state=str(raw.get("state") or ""), when=_text(raw.get("when")))
 
 
+def _load_ticket_effect(raw: dict, where: str) -> TicketEffect:
+    _check_keys(raw, TICKET_EFFECT_KEYS, f"{where}: efecto sobre el ticket")
+    action = str(raw["ticket"])
+    if action not in TICKET_ACTIONS:
+        raise SheetError(f"{where}: «ticket: {action}» desconocido ({', '.join(TICKET_ACTIONS)})")
+    return TicketEffect(action=action, **{k: _text(raw.get(k)) for k in TICKET_EFFECT_KEYS - {"ticket"}})
+
+
 def _load_activity(raw: dict, source: str) -> Activity:
     if not isinstance(raw, dict) or "n" not in raw:
         raise SheetError(f"{source}: cada actividad necesita su número «n»")
@@ -374,7 +402,10 @@ def _load_activity(raw: dict, source: str) -> Activity:
         periodicity=_text(raw.get("periodicity")),
         printed_role=_text(raw.get("printed_role")),
         due_days=raw.get("due_days"),
-        effects=tuple(_load_effect(e, where) for e in raw.get("effects") or ()),
+        effects=tuple(_load_effect(e, where) for e in raw.get("effects") or ()
+                      if not (isinstance(e, dict) and "ticket" in e)),
+        tickets=tuple(_load_ticket_effect(e, where) for e in raw.get("effects") or ()
+                      if isinstance(e, dict) and "ticket" in e),
     )
 
 

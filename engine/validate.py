@@ -235,8 +235,8 @@ def validate_registers(sheets: list[Sheet], registers: dict, organization: Organ
                     target = r.field(register_field)
                     if target is None:
                         errors.append(f"{where}: «{register_field}» no es un campo de «{r.slug}»")
-                    if form_field in ("@today", "@case", "@origin"):
-                        continue
+                    if form_field in ("@today", "@case", "@origin") or form_field.startswith("@ticket"):
+                        continue     # @ticket and @ticket:<link>: validate_tickets
                     if form_field not in earlier:
                         errors.append(f"{where}: «{form_field}» no es un campo de ninguna actividad de la ficha")
                     elif target is not None and not _fits(types_of[form_field], target.type):
@@ -260,14 +260,87 @@ def validate_registers(sheets: list[Sheet], registers: dict, organization: Organ
     return errors
 
 
+def load_ticket_categories(directory=None) -> dict[str, str]:
+    """slug -> procedure code ("" when none) of the help desk's categories (catalog/helpdesk.yaml)."""
+    import yaml
+
+    from .sheets import default_catalog_dir
+
+    path = (directory or default_catalog_dir()) / "helpdesk.yaml"
+    if not path.exists():
+        return {}
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(c["slug"]): str(c.get("procedure") or "") for c in raw.get("categories") or () if isinstance(c, dict)}
+
+
+def validate_tickets(sheets: list[Sheet], organization: Organization, categories: dict[str, str]) -> list[str]:
+    """The `ticket:` effects of the sheets (helpdesk.effects) against the help desk's categories,
+    the roles and the sheets' own form fields; and the registers' `@ticket:<link>` sources."""
+    errors = []
+    roles = organization.role_slugs
+    for sheet in sheets:
+        types = {}
+        for a in sheet.activities:
+            for f in a.form:
+                types.setdefault(f.key, set()).add(f.type)
+        created = {t.link for a in sheet.activities for t in a.tickets if t.action == "create"}
+        for a in sheet.activities:
+            where = f"{sheet.source}: actividad {a.n}: ticket"
+            for t in a.tickets:
+                def error(message):
+                    errors.append(f"{where} {t.action}: {message}")
+                if t.category and t.category not in categories:
+                    error(f"la categoría «{t.category}» no está en catalog/helpdesk.yaml")
+                if t.team and t.team not in roles:
+                    error(f"«{t.team}» no es un rol")
+                if t.when and (not a.decision or t.when not in {x.label for x in a.decision.answers}):
+                    error(f"«when: {t.when}» no es una respuesta de la decisión de la actividad")
+                if t.assignee:
+                    if t.assignee not in {f.key for f in a.form}:
+                        error(f"«assignee: {t.assignee}» no es un campo del formulario de la actividad")
+                    elif types[t.assignee] != {"user"}:
+                        error(f"«assignee: {t.assignee}» debe ser un campo de tipo user (elegido de una lista)")
+                if t.note and t.note not in types:
+                    error(f"«note: {t.note}» no es un campo de ninguna actividad de la ficha")
+                for name in re.findall(r"\{([a-z0-9_]+)\}", t.subject):
+                    if name not in types:
+                        error(f"«{{{name}}}» del asunto no es un campo de ninguna actividad de la ficha")
+                if t.action == "open":
+                    if t.link or t.assignee or t.team:
+                        error("abre el ticket del caso: no lleva link, team ni assignee")
+                    if not t.category and sheet.code not in categories.values():
+                        error(f"ninguna categoría de la mesa de ayuda inicia {sheet.code}: indique «category»")
+                elif t.action == "create":
+                    if not t.link or not t.category:
+                        error("un ticket generado necesita «link» (su nombre en la ficha) y «category»")
+                    if not (t.team or t.assignee):
+                        error("indique a qué equipo («team») o persona («assignee») se asigna")
+                else:
+                    if t.link and t.link not in created:
+                        error(f"ninguna actividad genera el ticket «{t.link}» (ticket: create, link: {t.link})")
+                    if t.action == "assign" and not t.team:
+                        error("indique el equipo («team»); «assignee» elige a una persona de ese equipo")
+                    if t.category or t.subject:
+                        error("category y subject solo aplican a open y create")
+            for e in a.effects:
+                for _, source in (*e.key, *e.set):
+                    if source.startswith("@ticket:") and source[len("@ticket:"):] not in created:
+                        errors.append(f"{sheet.source}: actividad {a.n}: «{source}»: ninguna actividad genera ese ticket")
+                    elif source.startswith("@ticket") and source != "@ticket" and not source.startswith("@ticket:"):
+                        errors.append(f"{sheet.source}: actividad {a.n}: fuente desconocida «{source}» (@ticket o @ticket:<link>)")
+    return errors
+
+
 def validate_catalog(sheets: list[Sheet], organization: Organization,
-                     vocabularies: Vocabularies | None = None, registers: dict | None = None) -> list[str]:
+                     vocabularies: Vocabularies | None = None, registers: dict | None = None,
+                     categories: dict | None = None) -> list[str]:
     errors = []
     if registers is None:
         from .registers import load_registers
 
         registers = load_registers()
     errors += validate_registers(sheets, registers, organization)
+    errors += validate_tickets(sheets, organization, load_ticket_categories() if categories is None else categories)
     codes = Counter(s.code for s in sheets)
     for code, count in codes.items():
         if count > 1:

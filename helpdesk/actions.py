@@ -9,6 +9,8 @@ cases.access (the "tickets" section), never decided here.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -255,8 +257,9 @@ def open_ticket(user, category, subject, description, *, impact=None, urgency=No
             case = None
             if cat.procedure:
                 # The case's priority is the office's to set (cases.workflow.sets_priority).
-                case = workflow.start_case(requester, cat.procedure, cat.start, case_data, subject=subject,
-                                           priority=_case_priority(priority) if workflow.sets_priority(requester) else None)
+                with _opening_ticket():     # the case's `ticket: open` effect finds this ticket coming
+                    case = workflow.start_case(requester, cat.procedure, cat.start, case_data, subject=subject,
+                                               priority=_case_priority(priority) if workflow.sets_priority(requester) else None)
             ticket = Ticket.objects.create(
                 number=_next_number(now), requester=requester, requester_unit=person.unit if person else None,
                 category=cat.slug, type=cat.type, impact=impact, urgency=urgency, priority=priority, channel=channel,
@@ -654,9 +657,10 @@ def cancel(user, ticket_id, reason, *, lock_version=None) -> Ticket:
         now = timezone.now()
         if ticket.case_id and ticket.case.status == Case.Status.OPEN:
             by_requester = ticket.case.started_by_id == user.pk
-            workflow.close_case(ticket.case, user, Case.Status.WITHDRAWN if by_requester else Case.Status.CANCELLED,
-                                Event.Kind.WITHDRAWN if by_requester else Event.Kind.CANCELLED,
-                                f"Ticket {ticket.number} cancelado: {reason}")
+            with _ending_here(ticket.pk):   # this function cancels the ticket itself, below
+                workflow.close_case(ticket.case, user, Case.Status.WITHDRAWN if by_requester else Case.Status.CANCELLED,
+                                    Event.Kind.WITHDRAWN if by_requester else Event.Kind.CANCELLED,
+                                    f"Ticket {ticket.number} cancelado: {reason}")
         _end_pause(ticket, now)
         _change(ticket, user, K.CANCELLED, expected=_version(lock_version), now=now, note=reason,
                 status=S.CANCELLED, closed_at=now)
@@ -738,3 +742,191 @@ def rate(user, ticket_id, rating, comment="") -> Ticket:
             changes.update(status=S.CLOSED, closed_at=now)
         _change(ticket, user, K.RATED, now=now, **changes)
     return ticket
+
+
+# --- the case's ticket: what the sheets' `ticket:` effects do (helpdesk.effects) ---------------
+# These run inside a task completion (or a case's closing), whose permission check is the
+# authority: whoever may complete «Asignar ticket de atención» assigns the case's ticket. They
+# check nothing about the person, only the input (helpdesk.effects refuses bad input, naming the
+# form field, before anything is written).
+_opening: ContextVar[bool] = ContextVar("helpdesk_opening_ticket", default=False)
+_ending: ContextVar[frozenset] = ContextVar("helpdesk_ending_tickets", default=frozenset())
+
+
+@contextmanager
+def _opening_ticket():
+    token = _opening.set(True)
+    try:
+        yield
+    finally:
+        _opening.reset(token)
+
+
+@contextmanager
+def _ending_here(ticket_pk):
+    token = _ending.set(_ending.get() | {ticket_pk})
+    try:
+        yield
+    finally:
+        _ending.reset(token)
+
+
+def opening_ticket() -> bool:
+    """Whether the case being started is started by a ticket (open_ticket), which is its ticket."""
+    return _opening.get()
+
+
+def case_ticket(case) -> Ticket | None:
+    """The case's own ticket: the one that started it (portal, mail, desk) or that its first
+    activity opened; not the internal tickets the case generated."""
+    return case.tickets.exclude(channel=Ticket.Channel.INTERNAL).order_by("id").first() if case.pk else None
+
+
+def linked_ticket(case, link: str) -> Ticket | None:
+    """The latest internal ticket the case generated under `link` (a sheet's `ticket: create`)."""
+    return (case.tickets.filter(channel=Ticket.Channel.INTERNAL, events__kind=K.OPENED, events__after__link=link)
+            .order_by("-id").first())
+
+
+def category_for_procedure(code: str):
+    """The help-desk category whose procedure is `code` (the first in catalog/helpdesk.yaml)."""
+    return next((c for c in catalog().categories.values() if c.procedure == code), None)
+
+
+def eligible(username, team: str):
+    """The active person named `username` holding the role `team` (any office role when ""), or
+    Invalid saying why not."""
+    teams = dict(team_roles())
+    person = get_user_model().objects.filter(username=str(username), is_active=True).first()
+    allowed = [team] if team else list(teams)
+    if person is None or not Role.objects.filter(slug__in=allowed, members=person).exists():
+        where = f"del equipo {teams.get(team, _role_name(team))}" if team else "de la OGTIE"
+        raise Invalid(f"«{username}» no es titular de un rol {where}: elija a una persona de ese equipo.",
+                      {"assignee": "no elegible"})
+    return person
+
+
+def _fresh(ticket: Ticket) -> Ticket:
+    # Locks the ticket row only (select_related's outer join to the assignee cannot be locked on PostgreSQL).
+    return Ticket.objects.select_for_update(of=("self",)).select_related("requester").get(pk=ticket.pk)
+
+
+def _new_ticket(user, requester, cat, *, subject, description, channel, case, now, team="", assignee=None,
+                after=None) -> Ticket:
+    impact, urgency = cat.impact, cat.urgency
+    priority = catalog().priority_of(impact, urgency)
+    targets = cat.targets(priority)
+    person = getattr(requester, "person", None)
+    status = S.ASSIGNED if (assignee is not None or team) else S.NEW
+    ticket = Ticket.objects.create(
+        number=_next_number(now), requester=requester, requester_unit=person.unit if person else None,
+        category=cat.slug, type=cat.type, impact=impact, urgency=urgency, priority=priority, channel=channel,
+        status=status, assignee=assignee, team=team, subject=subject[:200], description=description or subject,
+        case=case, created_at=now, updated_at=now, validated_at=now if status == S.ASSIGNED else None,
+        respond_minutes=targets.respond, resolve_minutes=targets.resolve)
+    sla.plan(ticket, now)
+    Ticket.objects.filter(pk=ticket.pk).update(respond_by=ticket.respond_by, resolve_by=ticket.resolve_by)
+    _record(ticket, user, K.OPENED, now=now, after={
+        "number": ticket.number, "category": cat.slug, "priority": priority, "channel": channel,
+        "requester": requester.username, "case": case.number, **(after or {})})
+    return ticket
+
+
+def open_for_case(case, user, cat, *, description="", now=None) -> Ticket | None:
+    """The case's ticket, opened for its requester when the case was started without one (from
+    the procedure's page or the API). None when it has one already."""
+    if case_ticket(case) is not None:
+        return None
+    now = now or timezone.now()
+    return _new_ticket(user, case.started_by, cat, subject=case.subject or cat.name, now=now,
+                       description=description or f"Registrado al iniciar el caso {case.number}.",
+                       channel=Ticket.Channel.PORTAL, case=case)
+
+
+def create_for_case(case, user, cat, *, link, subject, description="", team="", assignee=None, now=None) -> Ticket:
+    """An internal ticket the case generates (a QA request, a pase a producción...), requested by
+    whoever completes the activity, assigned as the sheet says, related to the case's ticket."""
+    now = now or timezone.now()
+    ticket = _new_ticket(user, user, cat, subject=subject, now=now, channel=Ticket.Channel.INTERNAL, case=case,
+                         description=description or f"Generado en el caso {case.number}.", team=team,
+                         assignee=assignee, after={"link": link, "team": team,
+                                                   "assignee": assignee.username if assignee else None})
+    own = case_ticket(case)
+    if own is not None:
+        ticket.links.add(own)
+        _record(own, user, K.LINKED, now=now, after={"linked": ticket.number})
+    _tell(assignee, user, "task_assigned", ticket, "se le asignó el ticket",
+          f"Generado en el caso {case.number} ({case.subject}).")
+    return ticket
+
+
+def assign_for_case(ticket: Ticket, user, *, person=None, team="", now=None) -> Ticket:
+    ticket = _fresh(ticket)
+    if ticket.status not in Ticket.OPEN_STATUSES or (person is None and not team):
+        return ticket
+    if ticket.assignee_id == getattr(person, "pk", None) and ticket.team == team:
+        return ticket
+    now = now or timezone.now()
+    status = ticket.status if ticket.status in (S.IN_PROGRESS, S.WAITING_USER, S.WAITING_SUPPLIER) else S.ASSIGNED
+    changes = dict(assignee=person, team=team or ticket.team, status=status)
+    if status == S.ASSIGNED and ticket.status == S.RETURNED:
+        changes["return_reason"] = ""
+    if not ticket.validated_at:
+        changes["validated_at"] = now
+    _change(ticket, user, K.ASSIGNED, now=now, **changes)
+    _tell(person, user, "task_assigned", ticket, "se le asignó el ticket",
+          f"{_name(user)} le asignó el ticket. Prioridad: {ticket.priority_label()}. Categoría: {ticket.category_name()}.")
+    return ticket
+
+
+def return_for_case(ticket: Ticket, user, reason: str, now=None) -> Ticket:
+    ticket = _fresh(ticket)
+    if ticket.status not in Ticket.OPEN_STATUSES or ticket.status == S.RETURNED:
+        return ticket
+    reason = (reason or "Devuelto para que subsane las observaciones.")[:REASON_MAX]
+    _end_pause(ticket, now or timezone.now())
+    _change(ticket, user, K.RETURNED, now=now, note=reason, status=S.RETURNED, return_reason=reason)
+    _tell(ticket.requester, user, "request_returned", ticket, "se le devolvió su solicitud", f"Motivo: {reason}")
+    return ticket
+
+
+def resolve_for_case(ticket: Ticket, user, solution: str, *, close: bool = False, now=None, tell=True) -> Ticket:
+    """Resolve (or, with `close`, resolve and close) the ticket with `solution`; a ticket already
+    done stays as it is, a resolved one is closed when `close`."""
+    ticket = _fresh(ticket)
+    now = now or timezone.now()
+    if ticket.status in (S.CLOSED, S.CANCELLED) or (ticket.status == S.RESOLVED and not close):
+        return ticket
+    changes = {}
+    if ticket.status != S.RESOLVED:
+        _end_pause(ticket, now)
+        changes.update(solution=(solution or ticket.solution)[:SOLUTION_MAX], resolved_at=now)
+        if ticket.first_response_at is None:
+            changes["first_response_at"] = now
+    if close:
+        changes.update(status=S.CLOSED, closed_at=now)
+        _change(ticket, user, K.CLOSED, now=now, note=(solution or "")[:1000], **changes)
+        tell and _tell(ticket.requester, user, "case_completed", ticket, "su ticket fue cerrado",
+              (f"Solución: {solution[:1500]}\n\n" if solution else "") + "Si aún no lo hizo, califique la atención en el ticket.")
+    else:
+        changes["status"] = S.RESOLVED
+        _change(ticket, user, K.RESOLVED, now=now, **changes)
+        _tell(ticket.requester, user, "case_completed", ticket, "su ticket fue resuelto",
+              f"Solución: {solution[:1500]}\n\nAbra el ticket para calificar la atención.")
+    return ticket
+
+
+def end_with_case(case, status, by) -> None:
+    """The case ended: its tickets still open end with it (in the closing's transaction). A case
+    concluded closes them; an annulled or withdrawn case cancels them."""
+    skip = _ending.get()
+    now = timezone.now()
+    for ticket in case.tickets.exclude(status__in=(S.CLOSED, S.CANCELLED)).exclude(pk__in=skip).order_by("id"):
+        if status == Case.Status.COMPLETED:
+            resolve_for_case(ticket, by, f"Atendido: concluyó el caso {case.number}.", close=True, now=now, tell=False)
+        elif ticket.status != S.RESOLVED:
+            ticket = _fresh(ticket)
+            verb = "retirado por su solicitante" if status == Case.Status.WITHDRAWN else "anulado"
+            _end_pause(ticket, now)
+            _change(ticket, by, K.CANCELLED, now=now, note=f"El caso {case.number} fue {verb}.",
+                    status=S.CANCELLED, closed_at=now)

@@ -387,13 +387,18 @@ def test_a_computer_is_maintained_and_then_retired(staff):
 def test_a_system_goes_from_development_to_production_and_is_published_and_retired(staff):
     developed, _ = walk("S04.02.00.01", {3: "Sí", 8: "Baja", 22: "No", 30: "Sí", 32: "Sí", 36: "Sí"}, {
         6: {"nombre_sistema": "SIGEDOC", "unidad_propietaria": "DIGEDOC"},
-        31: {"numero_ticket_publicacion": "TK-PUB-7", "ip_privada_destino": "10.10.5.20", "puertos": "443"},
+        31: {"ip_privada_destino": "10.10.5.20", "puertos": "443"},
         39: {"url_publicada": "https://sigedoc.mindef.gob.pe"},
         43: {"nombre_sistema": "SIGEDOC", "codigo_inventario": "SI-031"}})
     system = entry("sistemas-informacion", sistema="SIGEDOC")
     assert system.state == "produccion" and system.data["unidad_propietaria"] == "DIGEDOC"
     assert system.data["codigo_inventario"] == "SI-031" and system.data["fecha_produccion"]
-    publication = entry("publicaciones", ticket="TK-PUB-7")
+    from helpdesk.actions import linked_ticket   # the publication's ticket, generated at activity 31
+    from cases.models import Case
+
+    published = linked_ticket(Case.objects.get(pk=developed["id"]), "publicacion")
+    assert published.status == "cerrado" and published.team == "tecnico-especialista"
+    publication = entry("publicaciones", ticket=published.number)
     assert (publication.data["sistema"], publication.data["ip_privada"], publication.data["url"]) == (
         "SIGEDOC", "10.10.5.20", "https://sigedoc.mindef.gob.pe")
     change = entry("cambios-sistemas", caso=developed["number"])

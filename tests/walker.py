@@ -129,6 +129,8 @@ def prepare_registers(task, data, decision):
     for e in activity.effects:
         if e.action not in ("update", "return", "close") or (e.when and e.when != decision):
             continue
+        if any(form_field == "@origin" for _, form_field in e.key):
+            continue    # the cronograma date that started the case, if one did: nothing to seed
         r = catalog.get(e.register)
         key = {field: value(form_field) for field, form_field in e.key if not form_field.startswith("@")}
         key.update({field: case.number for field, form_field in e.key if form_field == "@case"})

@@ -150,3 +150,18 @@ def test_a_portal_ticket_cancelled_by_its_requester_withdraws_the_case_once(staf
     assert ticket.status == "cancelado"
     assert ticket.events.filter(kind="cancelled").count() == 1
     assert ticket.case.status == Case.Status.WITHDRAWN
+
+
+def test_the_task_and_case_pages_show_the_cases_ticket_to_whoever_may_see_it(staff, make_user):
+    from django.urls import reverse
+
+    from .helpdesk_helpers import login
+
+    walker = Walker()
+    case = walker.start(ACCOUNTS, "personal-mindef", data=REQUEST)
+    ticket = _ticket(case)
+    task = _task(walker, case, 2)
+    for url in (f"/tareas/{task['id']}/", f"/casos/{case['id']}/"):
+        page = login("operador-mesa-ayuda").get(url, follow=True)
+        assert page.status_code == 200
+        assert ticket.number in page.content.decode() and reverse("ticket", args=[ticket.pk]) in page.content.decode()

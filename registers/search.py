@@ -213,13 +213,23 @@ def search(register: Register, filters: Filters, *, by_match: bool = False) -> Q
             rows = rows.filter(value__lte=end + "T99")   # a datetime of that day ("2026-11-27T10:30") too
         entries = _matching(entries, rows, probe)
     found = catalog.words(filters.q)[:MAX_WORDS]
+    word_rows = []
     for n, word in enumerate(found):
         rows = _index(register, "")
         if n == len(found) - 1:
             rows = rows.filter(value__gte=word, value__lte=word + _WORD_END)
         else:
             rows = rows.filter(value=word)
-        entries = _matching(entries, rows, probe)
+        word_rows.append(rows)
+    if by_match and len(word_rows) > 1:
+        # The entries having every word, intersected inside the field index: PostgreSQL misjudges how
+        # many entries a common word has and, joining word by word, read every row of each candidate
+        # (two words: p95 71 ms at 100,000 entries); one INTERSECT of the words' entry ids reads only them.
+        first, *others = [rows.values("entry_id") for rows in word_rows]
+        entries = entries.filter(pk__in=first.intersection(*others))
+    else:
+        for rows in word_rows:
+            entries = _matching(entries, rows, probe)
     return entries.order_by("-updated_at", "-id")
 
 

@@ -8,6 +8,7 @@ _TEXTS = {400: "Solicitud inválida", 401: "No autenticado", 403: "No correspond
           422: "Datos o decisión inválidos (errors nombra el campo)",
           429: "Demasiados intentos fallidos para ese usuario o dirección (Retry-After dice cuántos segundos esperar)",
           500: "Error del sistema",
+          502: "El sistema de trámite documentario (SISTRADOC) no respondió, rechazó el documento o no dio número de registro",
           503: "El directorio de la institución no responde (ingreso con la cuenta del directorio)"}
 
 
@@ -42,7 +43,9 @@ OPENAPI = {
         "title": "mapro API",
         "version": "1.0",
         "description": (
-            "Procedimientos del MAPRO S04 como casos: catálogo, casos, bandeja de tareas.\n\n"
+            "Procedimientos del MAPRO S04 como casos: catálogo, casos, bandeja de tareas; registros e inventarios, "
+            "mesa de ayuda (tickets), documentos de la oficina y avisos. Quien no puede ver algo recibe 404, como si no "
+            "existiera.\n\n"
             "Tokens: POST /api/auth/token da un token Bearer que vence a las MAPRO_API_TOKEN_TTL_HOURS horas; "
             "se guarda solo su SHA-256. Deja de valer al cambiar la contraseña, al desactivarse la cuenta y con "
             "POST /api/auth/logout; su dueño los lista (GET /api/auth/tokens) y revoca (DELETE /api/auth/tokens/{id}). "
@@ -632,6 +635,219 @@ OPENAPI["paths"].update({
         "Calificar la atención (1 a 5; cierra el ticket resuelto); solo su solicitante",
         {"rating": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": {"type": "string", "maxLength": 1000}},
         ["rating"]),
+})
+
+
+# The documents (documents/api.py): who reads a document is its case's and its classification's
+# (cases.access, documents section); outsiders get 404, whatever the body.
+_DOCUMENT_ID = _id("id")
+_CLASSIFICATION = {"type": "string", "enum": ["PÚBLICO", "RESERVADO", "CONFIDENCIAL", "SECRETO"],
+                   "description": "También se acepta la clave en minúsculas (publico, reservado, confidencial, secreto)"}
+_DOCUMENT = {"type": "object", "properties": {
+    "id": {"type": "integer"},
+    "number": {"type": ["string", "null"], "examples": ["OFICIO N° 00123-2026-MINDEF/SG-OGTIE"],
+               "description": "null hasta que se numera; el de quien lo emitió en un documento recibido"},
+    "type": {"type": "string", "description": "Tipo del catálogo (catalog/documents.yaml): oficio, informe, acta…"},
+    "type_label": {"type": "string"},
+    "status": {"type": "string", "enum": ["proyecto", "visado", "firmado", "enviado", "recibido", "anulado"]},
+    "classification": {"type": "string", "enum": ["PÚBLICO", "RESERVADO", "CONFIDENCIAL", "SECRETO"]},
+    "direction": {"type": "string", "enum": ["emitido", "recibido"]},
+    "subject": {"type": "string"}, "sender": {"type": "string"}, "recipients": {"type": "string"},
+    "reference": {"type": "string"}, "folios": {"type": "integer"}, "annexes": {"type": "string"},
+    "case": {"type": ["integer", "null"]}, "case_number": {"type": ["string", "null"]},
+    "activity": {"type": ["integer", "null"], "description": "La actividad desde cuya tarea se redactó"},
+    "template": {"type": ["string", "null"], "description": "Clave de la plantilla"},
+    "created_by": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
+    "issued_at": {"type": ["string", "null"], "format": "date-time"},
+    "sent_at": {"type": ["string", "null"], "format": "date-time"},
+    "registration": {"type": ["string", "null"], "description": "Número de registro que dio SISTRADOC al enviarlo"},
+    "annul_reason": {"type": ["string", "null"]},
+    "pdf": {"type": "string", "description": "GET con el mismo token: /api/documents/{id}/pdf"}}}
+_DOCUMENT_DETAIL = {"allOf": [_DOCUMENT, {"type": "object", "properties": {
+    "versions": {"type": "array", "description": "Cada versión del PDF; una versión con visto bueno o firma queda congelada",
+                 "items": {"type": "object", "properties": {
+                     "n": {"type": "integer"}, "sha256": {"type": "string"}, "frozen": {"type": "boolean"},
+                     "created_by": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
+                     "pdf": {"type": "string"}}}},
+    "approvals": {"type": "array", "description": "Vistos buenos: quién, a qué versión (y su SHA-256)",
+                  "items": {"type": "object", "properties": {
+                      "user": {"type": "string"}, "version": {"type": "integer"}, "sha256": {"type": "string"},
+                      "note": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"}}}},
+    "signatures": {"type": "array", "description": "Firmas aceptadas, con el resultado de su verificación",
+                   "items": {"type": "object", "properties": {
+                       "user": {"type": "string"}, "signer": {"type": "string", "description": "Del certificado"},
+                       "version": {"type": "integer"}, "sha256": {"type": "string", "description": "Del PDF firmado"},
+                       "verification": {"type": "object"}, "created_at": {"type": "string", "format": "date-time"},
+                       "pdf": {"type": "string", "description": "El PDF firmado"}}}}}}]}
+_DOCUMENT_FIELDS = {
+    "subject": {"type": "string", "maxLength": 200}, "sender": {"type": "string", "maxLength": 300},
+    "recipients": {"type": "string", "maxLength": 2000, "description": "Uno por línea"},
+    "reference": {"type": "string", "maxLength": 300},
+    "folios": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1},
+    "annexes": {"type": "string", "maxLength": 2000, "description": "Uno por línea"},
+    "classification": _CLASSIFICATION}
+_DOCUMENT_DATA = {"type": "object", "description": "Lo que el autor escribe para este documento (campos.<clave> en la "
+                                                   "plantilla, p. ej. «cuerpo»); se suma a lo que el caso ya registró"}
+_SIGNED_PDF = {
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary", "description": "El PDF firmado (hasta 20 MB)"}}}},
+    "application/json": {"schema": {"type": "object", "required": ["pdf"], "properties": {
+        "pdf": {"type": "string", "contentEncoding": "base64", "description": "El PDF firmado, en base64"}}}}}
+
+
+def _document_action(summary, description, body=None, codes=(401, 403, 404, 409, 422), required=False):
+    operation = {"summary": summary, "description": description, "parameters": [_DOCUMENT_ID],
+                 "responses": _responses(_DOCUMENT_DETAIL, *codes)}
+    operation["requestBody"] = {"required": required, "content": body or {
+        "application/json": {"schema": {"type": "object"}}}}
+    return {"post": operation}
+
+
+OPENAPI["paths"].update({
+    "/api/document-templates": {"get": {
+        "summary": "Plantillas de documentos vigentes (la última versión de cada una)",
+        "description": "La oficina las edita en la administración; cada edición es una versión nueva y los "
+                       "documentos ya redactados conservan la suya.",
+        "responses": _responses({"type": "array", "items": {"type": "object", "properties": {
+            "slug": {"type": "string", "description": "Valor de «template» al redactar"}, "name": {"type": "string"},
+            "type": {"type": "string"}, "version": {"type": "integer"},
+            "procedures": {"type": "array", "items": {"type": "string"},
+                           "description": "Procedimientos en los que se usa; vacía: todos"},
+            "classification": {"type": "string", "description": "Clasificación por omisión"}}}}, 401)}},
+    "/api/cases/{id}/documents": {
+        "get": {
+            "summary": "Documentos del caso que usted puede leer (según su clasificación), el más reciente primero",
+            "parameters": [_id("id")],
+            "responses": _responses({"type": "array", "items": _DOCUMENT}, 401, 404),
+        },
+        "post": {
+            "summary": "Redactar un documento del caso desde una plantilla (proyecto, versión 1 con su PDF)",
+            "description": ("Redactan el personal de la OGTIE del procedimiento del caso, la jefatura y las "
+                            "coordinaciones (los demás que ven el caso: 403). La plantilla debe corresponder al "
+                            "procedimiento (422 en «template»). El documento se llena con lo que el caso registró; "
+                            "«data» agrega lo que escribe el autor."),
+            "parameters": [_id("id")],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["template"], "properties": {
+                    "template": {"type": "string", "description": "Clave, de GET /api/document-templates"},
+                    "task": {"type": "integer", "description": "La tarea del caso desde la que se redacta"},
+                    "data": _DOCUMENT_DATA, **_DOCUMENT_FIELDS}}}}},
+            "responses": _responses(_DOCUMENT, 401, 403, 404, 422, ok="201"),
+        },
+    },
+    "/api/documents": {
+        "get": {
+            "summary": "Registro de documentos: los que usted puede leer, filtrados (hasta 500, el más reciente primero)",
+            "description": "Un filtro con un valor desconocido responde 422 nombrándolo en «errors».",
+            "parameters": [
+                {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200},
+                 "description": "Palabras del número, el asunto, el remitente, los destinatarios o el número del caso"},
+                {"name": "type", "in": "query", "schema": {"type": "string"}, "description": "Tipo de documento"},
+                {"name": "status", "in": "query", "schema": {"type": "string", "enum": [
+                    "proyecto", "visado", "firmado", "enviado", "recibido", "anulado"]}},
+                {"name": "classification", "in": "query", "schema": {"type": "string", "enum": [
+                    "publico", "reservado", "confidencial", "secreto"]}},
+                {"name": "direction", "in": "query", "schema": {"type": "string", "enum": ["emitido", "recibido"]}},
+                {"name": "case", "in": "query", "schema": {"type": "string"}, "description": "Id o número del caso"},
+                {"name": "year", "in": "query", "schema": {"type": "integer", "minimum": 2000, "maximum": 2100}},
+            ],
+            "responses": _responses({"type": "array", "items": _DOCUMENT}, 401, 422),
+        },
+        "post": {
+            "summary": "Registrar un documento recibido de otra unidad o entidad (con su propio número)",
+            "description": ("Lo registran el personal de la OGTIE, la jefatura y las coordinaciones (los demás: 403). "
+                            "El PDF es opcional: multipart en «file» o base64 en «pdf»; sin él se guarda una hoja de "
+                            "registro. Con «case», el caso debe ser uno que usted ve (si no, 404)."),
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": {"type": "object", "required": ["type", "number", "sender", "subject"],
+                                                "properties": {
+                    "type": {"type": "string", "description": "Tipo de documento del catálogo"},
+                    "number": {"type": "string", "maxLength": 120, "description": "Su número, tal como vino"},
+                    "sender": {"type": "string", "maxLength": 300, "description": "Unidad o entidad que lo remite"},
+                    "subject": {"type": "string", "maxLength": 200},
+                    "recipients": {"type": "string", "maxLength": 2000},
+                    "case": {"type": "integer", "description": "El caso al que se relaciona"},
+                    "classification": _CLASSIFICATION,
+                    "folios": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1},
+                    "annexes": {"type": "string", "maxLength": 2000},
+                    "pdf": {"type": "string", "contentEncoding": "base64"}}}},
+                "multipart/form-data": {"schema": {"type": "object", "properties": {
+                    "file": {"type": "string", "format": "binary"}}}}}},
+            "responses": _responses(_DOCUMENT, 401, 403, 404, 422, ok="201"),
+        },
+    },
+    "/api/documents/{id}": {"get": {
+        "summary": "Un documento con sus versiones, vistos buenos y firmas",
+        "parameters": [_DOCUMENT_ID], "responses": _responses(_DOCUMENT_DETAIL, 401, 404)}},
+    "/api/documents/{id}/pdf": {"get": {
+        "summary": "El PDF de un documento (la versión vigente, otra con ?version=n, la firmada con ?signed=1)",
+        "description": "Tras comprobar que usted puede leerlo; la descarga queda en el registro de auditoría. 404 si "
+                       "la versión no existe o no está firmada.",
+        "parameters": [_DOCUMENT_ID,
+                       {"name": "version", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                       {"name": "signed", "in": "query", "schema": {"type": "string", "enum": ["1"]},
+                        "description": "El PDF firmado de esa versión"}],
+        "responses": {**_responses({"type": "string"}, 401, 404),
+                      "200": {"description": "El PDF", "content": {"application/pdf": {
+                          "schema": {"type": "string", "format": "binary"}}}}}}},
+    "/api/documents/{id}/edit": _document_action(
+        "Corregir un documento: sus datos o su encabezado",
+        "Su autor, la jefatura o las coordinaciones. Si la versión vigente tiene visto bueno o firma (congelada), se "
+        "escribe una versión nueva y el documento vuelve a «proyecto». Un documento enviado, recibido o anulado: 409.",
+        {"application/json": {"schema": {"type": "object", "properties": {"data": _DOCUMENT_DATA, **_DOCUMENT_FIELDS}}}}),
+    "/api/documents/{id}/approve": _document_action(
+        "Dar visto bueno a la versión vigente (la congela)",
+        "La jefatura y las coordinaciones. 409 si ya dio visto bueno a esta versión o el documento ya no es un proyecto.",
+        {"application/json": {"schema": {"type": "object", "properties": {"note": {"type": "string", "maxLength": 300}}}}}),
+    "/api/documents/{id}/issue": _document_action(
+        "Numerar el documento (número correlativo de su tipo, año y unidad, sin saltos)",
+        "Su autor, la jefatura o las coordinaciones. El número se toma en la misma transacción que la versión "
+        "numerada: dos personas nunca reciben el mismo y una falla no deja un salto. 409 si ya tiene número, si su "
+        "tipo no se numera (formatos) o si ya está firmado."),
+    "/api/documents/{id}/sign": _document_action(
+        "Entregar el PDF firmado (PAdES) de la versión vigente",
+        "La jefatura y las coordinaciones. La firma se verifica antes de aceptarla: el archivo firmado debe ser "
+        "exactamente el PDF de la versión vigente más la firma, de una autoridad de confianza; si no, 422 con el "
+        "motivo. Un documento que se numera debe estar numerado (409).", _SIGNED_PDF, required=True),
+    "/api/documents/{id}/send": _document_action(
+        "Enviar un documento firmado vía SISTRADOC (o solo registrarlo, sin MAPRO_SISTRADOC_URL)",
+        "Su autor, la jefatura o las coordinaciones. Si SISTRADOC falla, 502 con su detalle y el documento no queda "
+        "enviado.", codes=(401, 403, 404, 409, 422, 502)),
+    "/api/documents/{id}/annul": _document_action(
+        "Anular un documento con motivo (su número queda registrado y no se vuelve a dar)",
+        "La jefatura y las coordinaciones. 409 si ya está anulado.",
+        {"application/json": {"schema": {"type": "object", "required": ["reason"], "properties": {
+            "reason": {"type": "string", "maxLength": 300}}}}}, required=True),
+})
+
+
+# A person's notices (notifications/api.py): only one's own; another person's is 404.
+_NOTIFICATION = {"type": "object", "properties": {
+    "id": {"type": "integer"},
+    "kind": {"type": "string", "enum": ["task_offered", "task_assigned", "request_returned", "case_completed",
+                                        "case_cancelled", "case_withdrawn", "comment", "sla_warning",
+                                        "task_overdue", "other"]},
+    "kind_label": {"type": "string"}, "title": {"type": "string"}, "body": {"type": "string"},
+    "url": {"type": "string", "description": "Dirección completa de la tarea, el caso o el ticket"},
+    "case": {"type": ["integer", "null"]}, "created_at": {"type": "string", "format": "date-time"},
+    "read_at": {"type": ["string", "null"], "format": "date-time", "description": "null: sin leer"}}}
+OPENAPI["paths"].update({
+    "/api/notifications": {"get": {
+        "summary": "Mis avisos: los no leídos primero, luego del más reciente al más antiguo (50 por página)",
+        "parameters": [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}}],
+        "responses": _responses({"type": "object", "properties": {
+            "unread": {"type": "integer", "description": "Avisos sin leer (todas las páginas)"},
+            "page": {"type": "integer"}, "page_size": {"type": "integer", "const": 50},
+            "next": {"type": ["integer", "null"]}, "previous": {"type": ["integer", "null"]},
+            "results": {"type": "array", "items": _NOTIFICATION}}}, 401, 422)}},
+    "/api/notifications/{id}/read": {"post": {
+        "summary": "Marcar un aviso como leído",
+        "parameters": [_id("id")], "responses": _responses(_NOTIFICATION, 401, 404)}},
+    "/api/notifications/read-all": {"post": {
+        "summary": "Marcar todos mis avisos como leídos",
+        "responses": _responses({"type": "object", "properties": {
+            "marked": {"type": "integer", "description": "Cuántos se marcaron"},
+            "unread": {"type": "integer", "const": 0}}}, 401)}},
 })
 
 

@@ -1,0 +1,166 @@
+"""More sheets move with their help-desk ticket (helpdesk.effects): the requester's ticket is
+opened, assigned to the person picked from the list, returned and closed by the activities that
+say so, no form asks for a ticket number any more, and the cronograma's visits and the desk's own
+work generate internal tickets, which the registers keep by number."""
+import pytest
+
+from cases.models import Case
+from helpdesk.actions import case_ticket, linked_ticket
+from helpdesk.models import Ticket, TicketEvent
+
+from .api_client import fill
+from .walker import Walker, prepare_registers
+
+pytestmark = pytest.mark.django_db
+
+
+def _task(walker, case, activity, as_user="jefe-ogtie"):
+    found = [t for t in walker.case(case["id"], as_user)["open_tasks"] if t["activity"] == activity]
+    assert found, (activity, [t["activity"] for t in walker.case(case["id"], as_user)["open_tasks"]])
+    return found[0]
+
+
+def _do(walker, case, activity, decision=None, **values):
+    """Complete the open task of `activity` with sample data and `values` over it."""
+    task = _task(walker, case, activity)
+    data = fill(task["form"], walker.api(Walker.actor(task)), task["case"])
+    prepare_registers(task, data, decision)
+    data.update(values)
+    return walker.complete(task, decision, data=data)
+
+
+def _own(case) -> Ticket:
+    found = case_ticket(Case.objects.get(pk=case["id"]))
+    assert found is not None
+    return found
+
+
+def _kinds(ticket):
+    return list(ticket.events.order_by("id").values_list("kind", flat=True))
+
+
+def _no_ticket_number_fields(task):
+    assert not [k for k in task["form"]["properties"] if "ticket" in k], task["form"]["properties"].keys()
+
+
+# S04.03.04.02 Atención de requerimientos de soporte técnico
+
+def test_a_support_request_is_assigned_to_the_picked_technician_who_closes_it_with_the_action_taken(staff, make_user):
+    technician = make_user("rosa.huaman", "soporte-tecnico", unit="ogtie")
+    walker = Walker()
+    case = walker.start("S04.03.04.02", "personal-mindef", data={
+        "asunto": "PC no enciende", "detalle": "La PC de la oficina 302 no enciende desde ayer.",
+        "categoria": "Hardware", "ubicacion": "Piso 3, oficina 302"})
+    ticket = _own(case)
+    assert (ticket.requester, ticket.category, ticket.status) == (staff["personal-mindef"], "equipo", "nuevo")
+    assert ticket.description == "La PC de la oficina 302 no enciende desde ayer."
+
+    _do(walker, case, 2, "Sí")
+    _do(walker, case, 4, tecnico_asignado=technician.username)
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.team, ticket.status) == (technician, "soporte-tecnico", "asignado")
+    assert _task(walker, case, 5)["assignee"] == technician.username
+
+    _do(walker, case, 5, "Sí")
+    _do(walker, case, 6, accion_realizada="Se reemplazó la fuente de poder; el equipo enciende.")
+    ticket.refresh_from_db()
+    assert ticket.status == "cerrado" and ticket.solution == "Se reemplazó la fuente de poder; el equipo enciende."
+    assert ticket.events.get(kind=TicketEvent.Kind.CLOSED).actor == technician
+    assert Ticket.objects.filter(case_id=case["id"]).count() == 1
+
+
+def test_a_support_request_without_solution_on_site_is_closed_by_the_contractors_repair(staff):
+    walker = Walker()
+    case = walker.start("S04.03.04.02", "personal-mindef", data={
+        "asunto": "Impresora", "detalle": "No imprime", "categoria": "Impresoras", "ubicacion": "Piso 2"})
+    for activity, decision in ((2, "Sí"), (4, None), (5, "No"), (7, "No"), (9, "Sí"), (13, None), (14, None)):
+        _do(walker, case, activity, decision)
+        assert _own(case).status != "cerrado", activity
+    _do(walker, case, 15, accion_realizada="El contratista cambió el fusor por garantía.")
+    ticket = _own(case)
+    assert ticket.status == "cerrado" and ticket.solution == "El contratista cambió el fusor por garantía."
+    assert _kinds(ticket)[-1] == "closed"
+
+
+# S04.03.04.01 Entrega y recepción de dispositivos para el uso del certificado digital
+
+def test_a_certificate_request_without_its_sworn_statement_returns_the_ticket(staff):
+    walker = Walker()
+    case = walker.start("S04.03.04.01", "personal-mindef")
+    assert not Ticket.objects.filter(case_id=case["id"]).exists()
+    _do(walker, case, 1, detalle="Certificado digital para firmar resoluciones.")
+    ticket = _own(case)
+    assert ticket.description == "Certificado digital para firmar resoluciones."
+    assert (ticket.category, ticket.requester) == ("certificado-digital", staff["personal-mindef"])
+
+    _do(walker, case, 2, "No")
+    _do(walker, case, 3, observaciones_a_subsanar="La declaración jurada no está firmada.")
+    ticket.refresh_from_db()
+    assert ticket.events.get(kind=TicketEvent.Kind.RETURNED).note == "La declaración jurada no está firmada."
+    assert ticket.return_reason == "La declaración jurada no está firmada."
+    assert ticket.status == "cerrado"           # the case ended with the return
+
+
+def test_the_certificate_ticket_is_assigned_from_the_list_and_closed_when_the_inventory_is_updated(staff, make_user):
+    clerk = make_user("luis.ramos", "soporte-tecnico", unit="ogtie")
+    walker = Walker()
+    case = walker.start("S04.03.04.01", "personal-mindef")
+    _do(walker, case, 1)
+    _do(walker, case, 2, "Sí")
+    assign = _task(walker, case, 4)
+    assert assign["form"]["properties"]["encargado_asignado"].get("format") == "username"
+    refused = walker.api("operador-mesa-ayuda").post(f"/api/tasks/{assign['id']}/complete",
+                                                     {"data": {"encargado_asignado": "jefe-ogtie"}})
+    assert refused.status_code == 422 and "encargado_asignado" in refused.json()["errors"]
+    assert _own(case).status == "nuevo"
+
+    _do(walker, case, 4, encargado_asignado=clerk.username)
+    assert (_own(case).assignee, _own(case).status) == (clerk, "asignado")
+    for activity in (5, 6, 7, 8, 9):
+        _do(walker, case, activity)
+    _do(walker, case, 10, "No", accion_realizada="Tarjeta y lector registrados en el inventario.")
+    ticket = _own(case)
+    assert ticket.status == "cerrado" and ticket.solution == "Tarjeta y lector registrados en el inventario."
+
+
+# S04.03.02.02 Atención de requerimiento de copia de restauración de información
+
+def test_a_restore_request_generates_the_requesters_ticket_which_the_restore_closes(staff, make_user):
+    analyst = make_user("carla.soto", "profesional-ogtie", unit="ogtie")
+    walker = Walker()
+    case = walker.start("S04.03.02.02", "personal-mindef", "inicio", data={
+        "tipo_informacion": "Información personal", "detalle": "Carpeta «Informes 2026» borrada por error."})
+    ticket = _own(case)
+    assert (ticket.category, ticket.requester, ticket.status) == ("restaurar-informacion", staff["personal-mindef"], "nuevo")
+    assert ticket.description == "Carpeta «Informes 2026» borrada por error."
+
+    _do(walker, case, 16, "Sí")
+    _do(walker, case, 18, profesional_asignado=analyst.username)
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.team) == (analyst, "profesional-ogtie")
+    _do(walker, case, 19, informacion_restaurada="Carpeta restaurada desde la copia del 28-11-2026.")
+    ticket.refresh_from_db()
+    assert ticket.status == "cerrado" and ticket.solution == "Carpeta restaurada desde la copia del 28-11-2026."
+    assert ticket.events.get(kind=TicketEvent.Kind.CLOSED).actor == analyst
+    assert Case.objects.get(pk=case["id"]).status == Case.Status.COMPLETED
+
+
+def test_a_rejected_restore_request_returns_the_ticket_with_the_reason(staff):
+    walker = Walker()
+    case = walker.start("S04.03.02.02", "personal-mindef", "inicio")
+    _do(walker, case, 15)
+    _do(walker, case, 16, "No")
+    _do(walker, case, 17, motivo_rechazo="La base de datos pedida no tiene copia de respaldo.")
+    ticket = _own(case)
+    assert ticket.return_reason == "La base de datos pedida no tiene copia de respaldo."
+    assert ticket.status == "cerrado"
+
+
+def test_the_semiannual_restore_report_is_no_request_and_opens_no_ticket(staff):
+    walker = Walker()
+    case = walker.start("S04.03.02.02", "profesional-ogtie", "informe-semestral-de-copia-de-restauracion")
+    for activity in (20, 21, 22):
+        _do(walker, case, activity)
+    assert Case.objects.get(pk=case["id"]).status == Case.Status.COMPLETED
+    assert not Ticket.objects.filter(case_id=case["id"]).exists()
+

@@ -164,3 +164,83 @@ def test_the_semiannual_restore_report_is_no_request_and_opens_no_ticket(staff):
     assert Case.objects.get(pk=case["id"]).status == Case.Status.COMPLETED
     assert not Ticket.objects.filter(case_id=case["id"]).exists()
 
+
+# S04.02.00.02 Mantenimiento de sistemas informáticos
+
+def test_a_system_maintenance_generates_its_quality_production_publication_and_training_tickets(staff, make_user):
+    from registers.models import Entry
+
+    engineer = make_user("jorge.paz", "responsable-infraestructura", unit="ogtie")
+    walker = Walker()
+    case = walker.start("S04.02.00.02", "director-uo")
+    answers = {14: "No", 23: "Sí", 25: "Sí", 29: "Sí"}
+    values = {20: {"personal_asignado": engineer.username},
+              17: {"accion_realizada": "Control de calidad conforme (Acta de QA 12-2026)."}}
+    seen = {}
+    while case["status"] == "open":
+        task = case["open_tasks"][0]
+        _no_ticket_number_fields(task)
+        _do(walker, case, task["activity"], answers.get(task["activity"]), **values.get(task["activity"], {}))
+        internal = Ticket.objects.filter(case_id=case["id"], channel="interno")
+        seen[task["activity"]] = {t.id: (t.team, t.assignee_id, t.status) for t in internal}
+        case = walker.case(case["id"], "director-uo")
+
+    quality = linked_ticket(Case.objects.get(pk=case["id"]), "calidad")
+    assert seen[9] == {quality.id: ("analista-calidad", None, "asignado")}
+    assert quality.status == "cerrado" and quality.solution == "Control de calidad conforme (Acta de QA 12-2026)."
+    assert quality.subject.startswith("Control de calidad del sistema ")
+
+    release = linked_ticket(Case.objects.get(pk=case["id"]), "pase")
+    assert seen[19][release.id] == ("operador-mesa-ayuda", None, "asignado")
+    assert seen[20][release.id] == ("responsable-infraestructura", engineer.id, "asignado")
+    assert release.status == "cerrado" and release.events.get(kind="closed").actor == staff["operador-mesa-ayuda"]
+
+    published = linked_ticket(Case.objects.get(pk=case["id"]), "publicacion")
+    assert published.team == "tecnico-especialista" and published.status == "cerrado"
+    assert seen[24][published.id][2] == "asignado"
+    entry = Entry.objects.get(register="publicaciones", case_id=case["id"])
+    assert entry.data["ticket"] == published.number
+
+    training = linked_ticket(Case.objects.get(pk=case["id"]), "capacitacion")
+    assert (training.team, training.status) == ("analista-programador", "cerrado")
+    assert Ticket.objects.filter(case_id=case["id"], channel="interno").count() == 4
+
+
+# S04.03.01.02 Eliminación de cuentas, accesos y privilegios (accesos VPN)
+
+def test_a_vpn_removal_generates_its_ticket_for_the_picked_specialist_who_closes_it(staff, make_user):
+    specialist = make_user("pedro.lima", "tecnico-especialista", unit="ogtie")
+    walker = Walker()
+    case = walker.start("S04.03.01.02", "operador-mesa-ayuda", "eliminacion-de-accesos-vpn")
+    _no_ticket_number_fields(_task(walker, case, 5))
+    _do(walker, case, 5, nombre_completo="Juana Ríos Salas", tecnico_asignado=specialist.username)
+    ticket = linked_ticket(Case.objects.get(pk=case["id"]), "baja-vpn")
+    assert (ticket.channel, ticket.category, ticket.team, ticket.assignee, ticket.status) == (
+        "interno", "cuenta-acceso", "tecnico-especialista", specialist, "asignado")
+    assert ticket.subject == "Eliminación del acceso VPN de Juana Ríos Salas"
+    assert ticket.requester == staff["operador-mesa-ayuda"]
+
+    _do(walker, case, 6, "Sí")
+    _do(walker, case, 8, accion_realizada="Usuario VPN jrios eliminado del concentrador.")
+    ticket.refresh_from_db()
+    assert ticket.status == "cerrado" and ticket.solution == "Usuario VPN jrios eliminado del concentrador."
+    assert ticket.events.get(kind="closed").actor == specialist
+    _do(walker, case, 9)
+    _do(walker, case, 10)
+    assert Case.objects.get(pk=case["id"]).status == Case.Status.COMPLETED
+    assert Ticket.objects.filter(case_id=case["id"]).count() == 1
+
+
+def test_a_vpn_user_not_in_the_inventory_has_its_ticket_closed_by_the_desk(staff):
+    walker = Walker()
+    case = walker.start("S04.03.01.02", "operador-mesa-ayuda", "eliminacion-de-accesos-vpn")
+    _do(walker, case, 5)
+    ticket = linked_ticket(Case.objects.get(pk=case["id"]), "baja-vpn")
+    assert (ticket.team, ticket.assignee, ticket.status) == ("tecnico-especialista", None, "asignado")
+    _do(walker, case, 6, "No")
+    _do(walker, case, 7)
+    assert linked_ticket(Case.objects.get(pk=case["id"]), "baja-vpn").status == "asignado"
+    _do(walker, case, 10, accion_realizada="El usuario VPN no figura en el inventario; nada que eliminar.")
+    ticket.refresh_from_db()
+    assert ticket.status == "cerrado" and ticket.solution == "El usuario VPN no figura en el inventario; nada que eliminar."
+    assert ticket.events.get(kind="closed").actor == staff["operador-mesa-ayuda"]

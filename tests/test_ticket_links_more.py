@@ -244,3 +244,95 @@ def test_a_vpn_user_not_in_the_inventory_has_its_ticket_closed_by_the_desk(staff
     ticket.refresh_from_db()
     assert ticket.status == "cerrado" and ticket.solution == "El usuario VPN no figura en el inventario; nada que eliminar."
     assert ticket.events.get(kind="closed").actor == staff["operador-mesa-ayuda"]
+
+
+def _walk(walker, case, answers, values=None, as_user="jefe-ogtie"):
+    """Complete the case's open tasks (the first listed each time) until it ends."""
+    values = values or {}
+    for _ in range(80):
+        case = walker.case(case["id"], as_user)
+        if case["status"] != "open":
+            return case
+        task = case["open_tasks"][0]
+        _no_ticket_number_fields(task)
+        _do(walker, case, task["activity"], answers.get(task["activity"]) if task["decisions"] else None,
+            **values.get(task["activity"], {}))
+    raise AssertionError("el caso no terminó")
+
+
+# S04.04.00.03 Gestión de incidentes de seguridad informática
+
+def test_a_reported_security_incident_is_kept_in_the_register_under_the_cases_ticket(staff, make_user):
+    from registers.models import Entry
+
+    specialist = make_user("elena.vera", "tecnico-especialista", unit="ogtie")
+    walker = Walker()
+    case = walker.start("S04.04.00.03", "personal-mindef", "el-reporte-es-notificado-por-u-o", data={
+        "descripcion_incidente": "Mis archivos aparecen cifrados con extensión .lock",
+        "sistema_afectado": "PC-302", "fecha_deteccion": "2026-11-27T09:30"})
+    assert not Ticket.objects.filter(case_id=case["id"]).exists()
+    _do(walker, case, 2, responsable_asignado=specialist.username)
+    ticket = _own(case)
+    assert (ticket.requester, ticket.category, ticket.assignee, ticket.team, ticket.status) == (
+        staff["personal-mindef"], "incidente-seguridad", specialist, "tecnico-especialista", "asignado")
+    assert ticket.description == "Mis archivos aparecen cifrados con extensión .lock"
+
+    _walk(walker, case, {4: "No", 10: "Sí"}, {13: {"accion_realizada": "Equipo reinstalado y archivos restaurados."},
+                                              14: {"observaciones": "Conforme."}})
+    incident = Entry.objects.get(register="incidentes-seguridad", case_id=case["id"])
+    assert incident.data["ticket"] == ticket.number
+    ticket.refresh_from_db()
+    assert ticket.status == "cerrado" and ticket.solution == "Equipo reinstalado y archivos restaurados."
+    assert ticket.events.get(kind="resolved").actor == specialist
+    assert ticket.events.get(kind="closed").actor == staff["operador-mesa-ayuda"]
+
+
+def test_an_incident_the_team_detects_gets_its_ticket_from_the_desk_in_the_teams_name(staff):
+    from registers.models import Entry
+
+    walker = Walker()
+    case = walker.start("S04.04.00.03", "tecnico-especialista", "el-reporte-es-notificado-por-ogtie")
+    _do(walker, case, 3)
+    _do(walker, case, 4, "Sí")
+    _do(walker, case, 5, detalle_solicitud="Tráfico saliente anómalo desde el servidor de archivos.")
+    assert not Ticket.objects.filter(case_id=case["id"]).exists()
+    _do(walker, case, 6)
+    ticket = _own(case)
+    assert (ticket.requester, ticket.team, ticket.status) == (staff["tecnico-especialista"], "tecnico-especialista", "asignado")
+    assert ticket.description == "Tráfico saliente anómalo desde el servidor de archivos."
+    _do(walker, case, 7)
+    assert Entry.objects.get(register="incidentes-seguridad", case_id=case["id"]).data["ticket"] == ticket.number
+
+
+# S04.04.00.02 Contención de ataques spam y/o phishing
+
+def test_a_phishing_that_succeeded_closes_the_reporters_ticket_and_generates_the_remediation_ticket(staff, make_user):
+    from registers.models import Entry
+
+    engineer = make_user("mario.diaz", "responsable-infraestructura", unit="ogtie")
+    walker = Walker()
+    case = walker.start("S04.04.00.02", "personal-mindef", data={
+        "cuenta_reporte": "alerta@mindef.gob.pe (Alerta MINDEF)", "remitente": "soporte@mindef-gob.pe.example",
+        "asunto": "Actualice su contraseña hoy", "fecha_recepcion": "2026-11-27"})
+    _do(walker, case, 2)
+    ticket = _own(case)
+    assert (ticket.requester, ticket.category, ticket.team, ticket.status) == (
+        staff["personal-mindef"], "correo-sospechoso", "tecnico-especialista", "asignado")
+
+    _walk(walker, case, {5: "Phishing", 8: "Sí"}, {
+        13: {"responsable_asignado_infraestructura": engineer.username},
+        15: {"accion_realizada": "Cuenta comprometida eliminada; se creó una nueva."},
+        16: {"resultado_analisis": "Sin reglas de reenvío maliciosas en el buzón."},
+        18: {"cuenta_dominio_bloqueado": "mindef-gob.pe.example"},
+        19: {"accion_realizada": "Remitente, dominio y enlaces bloqueados."}})
+    ticket.refresh_from_db()
+    assert ticket.status == "cerrado" and ticket.solution == "Remitente, dominio y enlaces bloqueados."
+    assert Entry.objects.get(register="bloqueos", case_id=case["id"]).data["ticket"] == ticket.number
+
+    remediation = linked_ticket(Case.objects.get(pk=case["id"]), "remediacion")
+    assert (remediation.team, remediation.assignee, remediation.category) == (
+        "responsable-infraestructura", engineer, "correo-sospechoso")
+    assert remediation.subject == "Remediación del phishing concretado «Actualice su contraseña hoy»"
+    assert list(remediation.links.all()) == [ticket]
+    assert remediation.solution == "Cuenta comprometida eliminada; se creó una nueva."
+    assert remediation.status == "cerrado" and remediation.events.get(kind="closed").actor == staff["profesional-ogtie"]

@@ -85,11 +85,15 @@ def test_the_operator_assigns_the_ticket_to_a_named_technician(staff, make_user)
 def test_a_task_for_several_roles_is_offered_to_each_until_one_takes_it(staff):
     from cases.procedures import sheet
 
+    from .walker import prepare_registers
+
     first = sheet("S04.01.00.02").activity(1)
     starter = Api(first.role)
     case = starter.post("/api/cases", {"procedure": "S04.01.00.02"}).json()
     [task] = case["open_tasks"]
-    case = starter.post(f"/api/tasks/{task['id']}/complete", {"data": fill(task["form"])}).json()
+    data = fill(task["form"])
+    prepare_registers(task, data, None)     # the PGD period it follows up is in the portfolio register
+    case = starter.post(f"/api/tasks/{task['id']}/complete", {"data": data}).json()
     [shared] = case["open_tasks"]
     assert len(shared["roles"]) > 1
     statistics, innovation = Api("coord-estadistica"), Api("coord-innovacion")

@@ -132,3 +132,13 @@ def test_a_folder_that_is_not_a_maildir_is_refused_in_spanish(tmp_path):
     with pytest.raises(CommandError) as missing:
         call_command("mail", "ingest")
     assert "Indique el buzón" in str(missing.value)
+
+
+def test_the_worker_reads_the_alert_mailbox_in_each_pass(alert_box, staff, ticket_files, settings):  # noqa: F811
+    settings.MAPRO_MAIL_INTAKE_URL = f"maildir://{alert_box._path}"
+    alert_box.add(forwarded(suspicious()))
+    out = StringIO()
+    call_command("worker", "--once", stdout=out)
+    assert "Buzón de alertas: 1 correo(s) leído(s): 1 ticket(s) abierto(s)" in out.getvalue()
+    call_command("worker", "--once", stdout=StringIO())
+    assert Ticket.objects.count() == 1

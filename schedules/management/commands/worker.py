@@ -80,6 +80,7 @@ class Command(BaseCommand):
         try:
             self._start(now, catch_up)
         finally:
+            self._mail_intake()
             self._seal()   # this pass's cases too; and even if starting failed
             self._notify()   # on the real clock, even under --at: a rehearsal sends no mail from another day
 
@@ -103,6 +104,24 @@ class Command(BaseCommand):
             self.stdout.write(f"Avisos: {told} tarea(s) vencida(s) avisada(s), {warned} aviso(s) de SLA de tickets, "
                               f"{digests} resumen(es) diario(s); correos: "
                               f"{result.sent} enviado(s), {result.retrying} por reintentar, {result.failed} fallido(s).")
+
+    def _mail_intake(self):
+        """The alert mailbox (MAPRO_MAIL_INTAKE_URL): one «correo sospechoso» ticket per new message
+        (helpdesk.mail_intake; a message is never ingested twice, even by several workers)."""
+        from helpdesk import mail_intake
+
+        source = mail_intake.intake_url()
+        if not source:
+            return
+        try:
+            result = mail_intake.ingest(source)
+        except Exception as exc:  # noqa: BLE001 - the mailbox may be down; the next pass reads it
+            self.stderr.write(f"Error al leer el buzón de alertas: {type(exc).__name__}: {exc}")
+            return
+        if result.read or self.verbosity >= 2:
+            self.stdout.write(f"Buzón de alertas: {result.summary()}")
+        for key, reason in result.failed:
+            self.stderr.write(f"Buzón de alertas: {key}: {reason}")
 
     def _seal(self):
         """Seal the audit trail's new entries (audit.chain); several workers never seal one twice."""

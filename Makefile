@@ -32,6 +32,7 @@ demo: setup
 	MAPRO_DEMO=1 $(BIN)/mapro load_organization
 	MAPRO_DEMO=1 $(BIN)/mapro demo_users
 	MAPRO_DEMO=1 $(BIN)/mapro demo_cases
+	MAPRO_DEMO=1 $(BIN)/mapro demo_registers
 	@# The scheduler runs beside the server and stops with it.
 	MAPRO_DEMO=1 $(BIN)/mapro worker & WORKER=$$!; \
 	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \

@@ -50,6 +50,21 @@ def test_demo_cases_fill_the_inboxes_once(organization, monkeypatch):
     assert Case.objects.count() == 5
 
 
+@pytest.mark.django_db
+def test_demo_registers_fill_the_registers_once(organization):
+    from registers.models import Entry, Version
+
+    out = StringIO()
+    call_command("demo_registers", stdout=out)
+    written = Entry.objects.count()
+    assert f"{written} entradas de demostración cargadas" in out.getvalue() and written >= 15
+    assert Version.objects.count() == written
+    assert Entry.objects.get(register="dispositivos-certificado", key="tc-2026-00017").state == "asignado"
+    assert set(Entry.objects.filter(register="cronograma-respaldos").values_list("state", flat=True)) == {"programado"}
+    call_command("demo_registers", stdout=StringIO())
+    assert Entry.objects.count() == written
+
+
 def test_dates_are_written_as_in_peru():
     from datetime import date
 

@@ -21,6 +21,7 @@ cases.access's: this module only narrows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field as dataclass_field
+from datetime import date
 
 from django.db import connection
 from django.db.models import BooleanField, Exists, Func, OuterRef, QuerySet
@@ -278,7 +279,18 @@ def shown_value(register: Register, f, value, personal: bool):
         return "Sí" if value else "No"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
+    if f.type in ("date", "datetime") and isinstance(value, str):
+        return peru_date(value)
     return value
+
+
+def peru_date(value: str) -> str:
+    """An ISO date (or date and time) as written in Peru: 04/03/2026, 04/03/2026 10:30."""
+    try:
+        day = date.fromisoformat(value[:10])
+    except ValueError:
+        return value
+    return f"{day:%d/%m/%Y}" + (f" {value[11:16]}" if len(value) >= 16 else "")
 
 
 def row(register: Register, entry: Entry, personal: bool) -> list:

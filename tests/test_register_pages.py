@@ -258,3 +258,14 @@ def test_a_persons_page_lists_the_open_cases_whose_forms_recorded_that_dni(staff
     # The office staff of the procedure see it too; a reader without personal data has no such page.
     assert case["number"] in web(staff["soporte-tecnico"]).get("/registros/persona/45678912/").content.decode()
     assert web(staff["analista-calidad"]).get("/registros/persona/45678912/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_dates_are_shown_as_in_peru(staff, client):
+    from registers import actions as register_actions
+
+    entry = register_actions.change(staff["coord-infraestructura"], "usuarios-vpn", "create", {"usuario": "f.vpn"},
+                                    {"dni": "45678912", "nombre": "Ana", "fecha_alta": "2026-03-04"})
+    assert client.login(username="coord-infraestructura", password="clave-segura-123")
+    assert "04/03/2026" in client.get("/registros/usuarios-vpn/").content.decode()
+    assert "04/03/2026" in client.get(f"/registros/usuarios-vpn/{entry.pk}/").content.decode()

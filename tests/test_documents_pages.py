@@ -111,3 +111,32 @@ def test_a_received_document_is_registered_from_the_register_page(staff):
         assert f.read() == small_pdf()
     # A requester does not register documents: the page does not exist for them.
     assert _web(staff["personal-mindef"]).get("/documentos/recibir").status_code == 404
+
+
+def test_a_document_field_of_a_task_offers_the_cases_numbered_documents(staff):
+    """A `document` field (e.g. «N° de informe de baja de equipo») is no longer only typed: it offers
+    the numbers of the case's issued documents the person may read, and still takes a received one."""
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    from documents import actions
+    from documents.models import DocumentTemplate
+    from engine.sheets import FormField
+
+    case = case_of(SUPPORT)
+    specialist = staff["soporte-tecnico"]
+    template = DocumentTemplate.objects.filter(slug="informe-baja").order_by("-version").first()
+    numbered = actions.issue(specialist, actions.draft_document(specialist, case, template, {"conclusiones": "Sin reparación."}))
+    actions.draft_document(specialist, case, template, {"conclusiones": "Borrador."})   # no number yet
+    request = RequestFactory().get("/")
+    request.user = specialist
+    field = FormField(key="informe_baja", label="N° de informe de baja de equipo", type="document")
+    html = render_to_string("web/_form_fields.html", {"fields": [field], "case": case, "values": {}, "errors": {},
+                                                      "view": None}, request=request)
+    assert 'list="docs-informe_baja"' in html
+    assert f'<option value="{numbered.number}">' in html and html.count("<option") == 1
+
+    request.user = staff["analista-calidad"]       # who may not read the case's documents gets no list
+    html = render_to_string("web/_form_fields.html", {"fields": [field], "case": case, "values": {}, "errors": {},
+                                                      "view": None}, request=request)
+    assert "datalist" not in html

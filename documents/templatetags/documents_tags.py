@@ -3,6 +3,7 @@ documents of the case the person may read and, for those who draft, «Redactar d
 from django import template
 
 from cases import access
+from documents.models import Document
 
 register = template.Library()
 
@@ -12,3 +13,12 @@ def case_documents(context, case, task=None):
     user = context["request"].user
     documents = access.visible_documents(user).filter(case=case).order_by("-created_at")[:50]
     return {"case": case, "task": task, "documents": documents, "may_draft": access.may_draft_documents(user, case)}
+
+
+@register.simple_tag(takes_context=True)
+def case_document_numbers(context, case):
+    """The numbers of the case's issued documents the person may read, newest first: a `document`
+    field of the task's form offers them (a number received from outside is still typed)."""
+    user = context["request"].user
+    return list(access.visible_documents(user).filter(case=case).exclude(number="").exclude(status=Document.Status.ANNULLED)
+                .order_by("-created_at").values_list("number", "subject")[:50])

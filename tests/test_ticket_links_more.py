@@ -40,7 +40,10 @@ def _kinds(ticket):
 
 
 def _no_ticket_number_fields(task):
-    assert not [k for k in task["form"]["properties"] if "ticket" in k], task["form"]["properties"].keys()
+    """No field asks for a ticket's number (numero_ticket, ticket, ticket_pase, «N° de ticket…»)."""
+    typed = [k for k, prop in task["form"]["properties"].items()
+             if k == "ticket" or k.startswith(("ticket_", "numero_ticket")) or "N° de ticket" in prop.get("title", "")]
+    assert not typed, (task["activity"], typed)
 
 
 # S04.03.04.02 Atención de requerimientos de soporte técnico
@@ -336,3 +339,95 @@ def test_a_phishing_that_succeeded_closes_the_reporters_ticket_and_generates_the
     assert list(remediation.links.all()) == [ticket]
     assert remediation.solution == "Cuenta comprometida eliminada; se creó una nueva."
     assert remediation.status == "cerrado" and remediation.events.get(kind="closed").actor == staff["profesional-ogtie"]
+
+
+# S04.03.04.03 Ejecución del mantenimiento preventivo y/o correctivo de equipos de cómputo e impresoras
+
+def test_a_maintenance_visit_creates_its_internal_ticket_for_the_picked_technician_who_closes_it(staff, make_user):
+    technician = make_user("hugo.campos", "soporte-tecnico", unit="ogtie")
+    walker = Walker()
+    case = walker.start("S04.03.04.03", "soporte-tecnico", "visita-programada-en-el-plan-de-mantenimiento")
+    _do(walker, case, 4, unidad_organizacion="DIGEDOC")
+    assert not Ticket.objects.filter(case_id=case["id"]).exists()
+    _no_ticket_number_fields(_task(walker, case, 5))
+    _do(walker, case, 5, tecnico_asignado=technician.username)
+    visit = linked_ticket(Case.objects.get(pk=case["id"]), "visita")
+    assert (visit.channel, visit.category, visit.team, visit.assignee, visit.status) == (
+        "interno", "equipo", "soporte-tecnico", technician, "asignado")
+    assert visit.subject == "Mantenimiento de equipos de cómputo e impresoras: DIGEDOC"
+    assert visit.requester == staff["operador-mesa-ayuda"]
+    assert _task(walker, case, 6)["assignee"] == technician.username
+
+    _do(walker, case, 6, "Sí")
+    assert linked_ticket(Case.objects.get(pk=case["id"]), "visita").status == "asignado"
+    _do(walker, case, 7, accion_realizada="Limpieza interna y actualización de firmware de 12 equipos.")
+    visit.refresh_from_db()
+    assert visit.status == "cerrado" and visit.solution == "Limpieza interna y actualización de firmware de 12 equipos."
+    assert visit.events.get(kind="closed").actor == technician
+
+
+def test_a_maintenance_visit_whose_equipment_has_a_warranty_closes_its_ticket_with_the_actions_taken(staff):
+    walker = Walker()
+    case = walker.start("S04.03.04.03", "soporte-tecnico", "visita-programada-en-el-plan-de-mantenimiento")
+    for activity, decision in ((4, None), (5, None), (6, "No"), (8, "Sí")):
+        _do(walker, case, activity, decision)
+    visit = linked_ticket(Case.objects.get(pk=case["id"]), "visita")
+    assert (visit.team, visit.assignee, visit.status) == ("soporte-tecnico", None, "asignado")
+    _do(walker, case, 12, acciones_tomadas="Se diagnosticó falla de la placa; equipo en garantía.")
+    visit.refresh_from_db()
+    assert visit.status == "cerrado" and visit.solution == "Se diagnosticó falla de la placa; equipo en garantía."
+
+
+# S04.03.03.01 Generación de respaldo de configuración de equipos de conmutación y central telefónica
+
+def test_a_scheduled_configuration_backup_gets_its_ticket_from_the_desk_and_the_log_keeps_its_number(staff):
+    from registers.models import Entry
+
+    walker = Walker()
+    case = walker.start("S04.03.03.01", "profesional-redes", "respaldo-programado-en-el-cronograma")
+    _do(walker, case, 4, fecha_programada="2026-12-01", equipos="Central telefónica y switches del piso 4")
+    _no_ticket_number_fields(_task(walker, case, 5))
+    _do(walker, case, 5)
+    backup = linked_ticket(Case.objects.get(pk=case["id"]), "respaldo")
+    assert (backup.team, backup.status, backup.description) == (
+        "profesional-redes", "asignado", "Central telefónica y switches del piso 4")
+    assert backup.subject == "Respaldo de configuración de equipos de conmutación y central telefónica (2026-12-01)"
+    for activity in (6, 7, 8):
+        _do(walker, case, activity)
+    entry = Entry.objects.filter(register="configuraciones-red", case_id=case["id"]).get()
+    assert entry.data["ticket"] == backup.number
+    _do(walker, case, 9, observaciones="Respaldo completo.")
+    backup.refresh_from_db()
+    assert backup.status == "cerrado" and backup.events.get(kind="closed").actor == staff["profesional-redes"]
+
+
+# S04.03.01.05 Análisis de incidentes de infraestructura tecnológica
+
+def test_an_infrastructure_incident_ticket_stays_open_while_the_contractor_works_and_closes_with_the_solution(staff, make_user):
+    from registers.models import Entry
+
+    engineer = make_user("raul.chavez", "responsable-infraestructura", unit="ogtie")
+    walker = Walker()
+    case = walker.start("S04.03.01.05", "responsable-infraestructura")
+    _do(walker, case, 1)
+    _do(walker, case, 2, "Sí")
+    _do(walker, case, 4, servicios_afectados="Correo institucional", descripcion_incidente="Caída del servidor de correo")
+    incident = linked_ticket(Case.objects.get(pk=case["id"]), "incidente")
+    assert (incident.team, incident.status, incident.subject) == (
+        "operador-mesa-ayuda", "asignado", "Incidente de infraestructura tecnológica: Correo institucional")
+
+    _do(walker, case, 5, responsable_asignado=engineer.username)
+    incident.refresh_from_db()
+    assert (incident.team, incident.assignee) == ("responsable-infraestructura", engineer)
+    _do(walker, case, 6)
+    assert Entry.objects.get(register="incidentes-infraestructura", case_id=case["id"]).data["ticket"] == incident.number
+    _do(walker, case, 7, "No corresponde a Infraestructura tecnológica")
+    _do(walker, case, 8)
+    _do(walker, case, 9, "No")
+    assert linked_ticket(Case.objects.get(pk=case["id"]), "incidente").status == "asignado"
+    _do(walker, case, 10)
+    _do(walker, case, 11)
+    _do(walker, case, 12, "No", reporte_solucion="El proveedor reemplazó el disco del arreglo.")
+    incident.refresh_from_db()
+    assert incident.status == "cerrado" and incident.solution == "El proveedor reemplazó el disco del arreglo."
+

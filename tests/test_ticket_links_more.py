@@ -431,3 +431,27 @@ def test_an_infrastructure_incident_ticket_stays_open_while_the_contractor_works
     incident.refresh_from_db()
     assert incident.status == "cerrado" and incident.solution == "El proveedor reemplazó el disco del arreglo."
 
+
+# S04.03.03.02 Atención de requerimientos de equipos telefónicos
+
+def test_a_phone_request_gets_its_ticket_when_the_network_team_asks_for_it_and_delivery_closes_it(staff, make_user):
+    clerk = make_user("ines.paredes", "profesional-redes", unit="ogtie")
+    walker = Walker()
+    case = walker.start("S04.03.03.02", "director-uo")
+    _no_ticket_number_fields(_task(walker, case, 1))
+    for activity in (1, 2, 3):
+        _do(walker, case, activity)
+    assert not Ticket.objects.filter(case_id=case["id"]).exists()
+    _do(walker, case, 4)
+    ticket = _own(case)
+    assert (ticket.requester, ticket.category, ticket.status) == (staff["director-uo"], "equipo-telefonico", "nuevo")
+    _no_ticket_number_fields(_task(walker, case, 5))
+    _do(walker, case, 5, encargado=clerk.username)
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.team, ticket.status) == (clerk, "profesional-redes", "asignado")
+    for activity, decision in ((6, "Sí"), (9, None), (10, None), (11, None), (12, None), (13, None)):
+        _do(walker, case, activity, decision)
+    assert _own(case).status == "asignado"
+    _do(walker, case, 14)
+    ticket.refresh_from_db()
+    assert ticket.status == "cerrado" and ticket.events.get(kind="closed").actor == staff["profesional-redes"]

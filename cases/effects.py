@@ -85,8 +85,10 @@ def register(provider: Provider) -> None:
 
 
 def plan(ctx: Context) -> list[Write]:
+    """Every provider's writes, in the providers' `order` (default 0; registers last, so a register
+    may record the number of a ticket the same activity generates)."""
     writes: list[Write] = []
-    for provider in _providers:
+    for provider in sorted(_providers, key=lambda p: getattr(p, "order", 0)):
         writes += provider.plan(ctx) or []
     return writes
 

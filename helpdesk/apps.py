@@ -15,7 +15,8 @@ class HelpdeskConfig(AppConfig):
         effects.subscribe("case.closed", case_closed)
         # Registers that keep a ticket's number take it from the case (`@ticket`) or from the
         # ticket it generated (`@ticket:<link>`), never typed.
-        register_effects.SOURCES.setdefault("@ticket", ticket_number())
+        # Late: the activity that generates a ticket may write its number in a register.
+        register_effects.add_source("@ticket", ticket_number(), late=True)
         links = {t.link for s in procedures.sheets().values() for a in s.activities for t in a.tickets if t.link}
         for link in links:
-            register_effects.SOURCES.setdefault(f"@ticket:{link}", ticket_number(link))
+            register_effects.add_source(f"@ticket:{link}", ticket_number(link), late=True)

@@ -455,3 +455,25 @@ def test_a_phone_request_gets_its_ticket_when_the_network_team_asks_for_it_and_d
     _do(walker, case, 14)
     ticket.refresh_from_db()
     assert ticket.status == "cerrado" and ticket.events.get(kind="closed").actor == staff["profesional-redes"]
+
+
+# S04.03.01.03 Acceso al centro de datos
+
+def test_a_contractors_visit_gets_its_ticket_from_the_desk_and_the_exit_closes_it(staff):
+    walker = Walker()
+    case = walker.start("S04.03.01.03", "coord-infraestructura", "mantenimiento-de-equipos-de-ogie")
+    for activity in (7, 8):
+        _do(walker, case, activity)
+    _no_ticket_number_fields(_task(walker, case, 9))
+    _do(walker, case, 9, empresa="Redes del Sur SAC", nombre="Pedro Salas", dni="43218765")
+    visit = linked_ticket(Case.objects.get(pk=case["id"]), "visita")
+    assert (visit.team, visit.channel, visit.status) == ("responsable-infraestructura", "interno", "asignado")
+    assert visit.subject == "Visita al centro de datos: Redes del Sur SAC (Pedro Salas)"
+    while True:
+        [task] = walker.case(case["id"], "jefe-ogtie")["open_tasks"]
+        if task["activity"] == 16:
+            break
+        _do(walker, case, task["activity"], task["decisions"][0] if task["decisions"] else None)
+    _do(walker, case, 16, hora_salida="2026-11-27T17:30")
+    visit.refresh_from_db()
+    assert visit.status == "cerrado"

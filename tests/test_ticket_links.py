@@ -120,6 +120,26 @@ def test_the_quality_control_request_generates_an_internal_ticket_for_the_qualit
         ("analista-calidad", "cerrado"), ("responsable-infraestructura", "cerrado"), ("analista-programador", "cerrado")]
 
 
+def test_each_quality_round_with_defects_closes_its_ticket_and_the_next_request_generates_another(staff):
+    walker = Walker()
+    case = walker.start(SYSTEMS, "director-uo")
+    choose = scripted({3: ["Sí"], 8: ["Alta o media"], 22: ["Sí", "No"], 30: ["No"]})
+    visits = {}
+    while case["status"] == "open":
+        task = case["open_tasks"][0]
+        visits[task["activity"]] = visits.get(task["activity"], 0) + 1
+        walker.complete(task, choose(task, visits) if task["decisions"] else None)
+        quality = list(Ticket.objects.filter(case_id=case["id"], team="analista-calidad").order_by("id"))
+        if task["activity"] == 22 and visits[22] == 1:
+            [first] = quality
+            assert first.status == "cerrado"      # defects found: this round's ticket is closed with the results
+        if task["activity"] == 17 and visits[17] == 2:
+            assert [t.status for t in quality] == ["cerrado", "asignado"]
+        case = walker.case(case["id"], "director-uo")
+    quality = Ticket.objects.filter(case_id=case["id"], team="analista-calidad")
+    assert quality.count() == 2 and set(quality.values_list("status", flat=True)) == {"cerrado"}
+
+
 def test_a_portal_tickets_case_does_not_open_a_second_ticket(staff):
     with_data = actions.open_ticket(staff["personal-mindef"], "cuenta-acceso", "Cuenta para practicante",
                                     "Cuenta de red para el practicante", data={"modalidad_contratacion": "Régimen CAS"})

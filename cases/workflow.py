@@ -285,13 +285,49 @@ def _plan_tasks(case: Case, engine, workflow, now, assignments: dict | None = No
             done, person = previous
             if set(activity.roles) & set(done.role_list) & role_slugs(person):
                 assignee = person
-        days = activity.due_days or settings.MAPRO_TASK_DUE_DAYS   # business days (días hábiles)
+        days = due_days(activity, case.priority)
         created.append(Task(
             case=case, procedure=case.procedure, engine_id=item.id, activity=item.activity, waiting=item.waiting,
             name=name[:300], role=activity.role, roles=",".join(activity.roles), assignee=assignee, unit_id=unit,
             created_at=now, due_at=office_calendar().add_days(now, days),
         ))
     return created, frozenset(known - {item.id for item in ready})
+
+
+def due_days(activity, priority: str) -> int:
+    """Business days (días hábiles) a task of `activity` has: the sheet's `due_days`, else by the
+    case's priority (MAPRO_TASK_DUE_DAYS_BY_PRIORITY; medium: MAPRO_TASK_DUE_DAYS)."""
+    if activity.due_days:
+        return activity.due_days
+    by_priority = settings.MAPRO_TASK_DUE_DAYS_BY_PRIORITY
+    return by_priority.get(priority) or settings.MAPRO_TASK_DUE_DAYS
+
+
+def set_case_priority(case: Case, priority: str, *, by=None) -> bool:
+    """The case's priority changes (its ticket's priority set or changed by the help desk): the open
+    tasks whose activity has no due days of its own are due again from their start, by the new
+    priority. Call inside the caller's transaction; `by` None is the system. False if unchanged."""
+    if priority not in Case.Priority.values:
+        raise Invalid("Prioridad desconocida.", {"priority": "desconocida"})
+    before = Case.objects.filter(pk=case.pk).values_list("priority", flat=True).first()
+    if before == priority:
+        return False
+    Case.objects.filter(pk=case.pk).update(priority=priority, updated_at=timezone.now())
+    sheet = procedures.sheet(case.procedure, case.version)
+    calendar = office_calendar()
+    moved = []
+    for task in Task.objects.filter(case_id=case.pk, status=Task.Status.OPEN):
+        activity = sheet.activity(task.activity)
+        if activity.due_days:
+            continue
+        due = calendar.add_days(task.created_at, due_days(activity, priority))
+        Task.objects.filter(pk=task.pk).update(due_at=due)
+        TaskOffer.objects.filter(task_id=task.pk).update(due_at=due)
+        moved.append(task.pk)
+    case.priority = priority
+    audit.record("case.prioritised", actor=by, obj=case, before={"priority": before},
+                 after={"priority": priority, "tasks_due_again": moved})
+    return True
 
 
 def _holders(roles, unit_id=None):

@@ -260,6 +260,8 @@ def open_ticket(user, category, subject, description, *, impact=None, urgency=No
                 with _opening_ticket():     # the case's `ticket: open` effect finds this ticket coming
                     case = workflow.start_case(requester, cat.procedure, cat.start, case_data, subject=subject,
                                                priority=_case_priority(priority) if workflow.sets_priority(requester) else None)
+            if case is not None:    # the ticket's priority is its case's: its tasks are due by it
+                workflow.set_case_priority(case, _case_priority(priority))
             ticket = Ticket.objects.create(
                 number=_next_number(now), requester=requester, requester_unit=person.unit if person else None,
                 category=cat.slug, type=cat.type, impact=impact, urgency=urgency, priority=priority, channel=channel,
@@ -367,6 +369,8 @@ def prioritise(user, ticket_id, impact, urgency, *, lock_version=None) -> Ticket
                          respond_by=ticket.respond_by, resolve_by=ticket.resolve_by)
         _change(ticket, user, K.PRIORITISED, expected=_version(lock_version), now=now, impact=impact, urgency=urgency,
                 priority=priority, **extra)
+        if ticket.case_id:
+            workflow.set_case_priority(ticket.case, _case_priority(priority), by=user)
     return ticket
 
 

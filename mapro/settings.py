@@ -233,6 +233,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Days a task may stay open before it counts as overdue, unless its activity says otherwise.
 MAPRO_TASK_DUE_DAYS = int(os.environ.get("MAPRO_TASK_DUE_DAYS", "3"))
+# ... by the case's priority (a ticket's priority sets its case's): "high=1,low=5"; medium is the above.
+MAPRO_TASK_DUE_DAYS_BY_PRIORITY = {
+    key.strip(): int(value) for key, _, value in
+    (item.partition("=") for item in os.environ.get("MAPRO_TASK_DUE_DAYS_BY_PRIORITY", "high=1,low=5").split(",") if item.strip())
+}
 # Office hours of the business calendar (SLA times, task due dates in business days): schedules/office_calendar.py
 MAPRO_OFFICE_HOURS = os.environ.get("MAPRO_OFFICE_HOURS", "mon-fri 08:30-13:00,14:00-16:30")
 MAPRO_SLA_WARNING_FRACTION = float(os.environ.get("MAPRO_SLA_WARNING_FRACTION", "0.8"))

@@ -842,7 +842,9 @@ def open_for_case(case, user, cat, *, description="", now=None) -> Ticket | None
     if case_ticket(case) is not None:
         return None
     now = now or timezone.now()
-    return _new_ticket(user, case.started_by, cat, subject=case.subject or cat.name, now=now,
+    # The subject as the completion just wrote it (the form's «Asunto» becomes the case's subject).
+    subject = Case.objects.filter(pk=case.pk).values_list("subject", flat=True).first() or case.subject
+    return _new_ticket(user, case.started_by, cat, subject=subject or cat.name, now=now,
                        description=description or f"Registrado al iniciar el caso {case.number}.",
                        channel=Ticket.Channel.PORTAL, case=case)
 

@@ -185,3 +185,11 @@ def test_the_task_and_case_pages_show_the_cases_ticket_to_whoever_may_see_it(sta
         page = login("operador-mesa-ayuda").get(url, follow=True)
         assert page.status_code == 200
         assert ticket.number in page.content.decode() and reverse("ticket", args=[ticket.pk]) in page.content.decode()
+
+
+def test_a_ticket_opened_by_the_cases_first_activity_takes_the_subject_its_form_gives(staff):
+    from cases import workflow
+
+    case = workflow.start_case(staff["personal-mindef"], "S04.03.04.02", data={
+        "asunto": "La PC no enciende", "detalle": "Desde esta mañana.", "categoria": "Hardware", "ubicacion": "Piso 3"})
+    assert Ticket.objects.get(case=case).subject == "La PC no enciende"

@@ -25,6 +25,10 @@ from .models import Ticket, TicketPause
 SCOPES = ("mine", "queue", "assigned", "team")
 LISTED = ("requester", "assignee", "requester_unit")
 WORKING = models.WORKING     # the exact tuple the partial index ticket_working_team names
+# SQLite uses a partial index only when the query states its condition with the same literal values
+# (a parameter does not match: 25 ms instead of 0.3 ms at 1,000,000 tickets). The statuses are this
+# module's constants, never input.
+WORKING_SQL = f"{Ticket._meta.db_table}.status IN ({', '.join(repr(s) for s in WORKING)})"
 
 
 def tickets(user, scope: str = "mine"):
@@ -42,7 +46,10 @@ def tickets(user, scope: str = "mine"):
     if scope == "assigned":
         return visible.filter(assignee=user, status__in=WORKING).order_by("created_at", "id")
     if scope == "team":
-        return visible.filter(team__in=sorted(role_slugs(user)), status__in=WORKING).order_by("created_at", "id")
+        # The holders of a team's role see its tickets (cases.access.visible_tickets): asked for exactly
+        # those, the partial index ticket_working_team answers without the OR of visible_tickets.
+        return (Ticket.objects.filter(team__in=sorted(role_slugs(user))).extra(where=[WORKING_SQL])
+                .select_related(*LISTED).order_by("created_at", "id"))
     raise ValueError(scope)
 
 

@@ -96,7 +96,9 @@ class Ticket(models.Model):
             # A team's tickets being worked, oldest first (helpdesk.lists, scope "team"): partial, so the
             # page reads 50 index entries instead of sorting the team's thousands. SQLite uses a partial
             # index only when the query repeats its condition as written: lists.WORKING is this tuple.
-            models.Index(fields=["team", "created_at", "id"], name="ticket_working_team",
+            # The assignee is in it so that "the team's others" (assigned page) skips one's own
+            # tickets without reading them.
+            models.Index(fields=["team", "created_at", "id", "assignee"], name="ticket_working_team",
                          condition=models.Q(status__in=WORKING)),
         ]
 

@@ -125,6 +125,7 @@ class BusinessCalendar:
         self.hours = hours
         self.closed_days = closed_days
         self.tz = ZoneInfo(tz)
+        self._years: dict[int, list[int]] = {}   # year -> open microseconds before each day of it
 
     def __repr__(self):
         return f"BusinessCalendar({self.hours.describe()!r}, tz={self.tz.key!r})"
@@ -153,10 +154,39 @@ class BusinessCalendar:
         t = _us(local.time())
         return any(s <= t < e for s, e in self.spans_on(local.date()))
 
+    def _year(self, year: int) -> list[int]:
+        """Open microseconds of `year` before each of its days (and the year's total, last): the
+        whole days between two moments are a subtraction, not a walk (an SLA clock of a ticket
+        opened months ago is read on every list page). The calendar never changes once built."""
+        found = self._years.get(year)
+        if found is None:
+            found, total, day = [0], 0, date(year, 1, 1)
+            while day.year == year:
+                total += sum(e - s for s, e in self.spans_on(day))
+                found.append(total)
+                day += timedelta(days=1)
+            self._years[year] = found
+        return found
+
+    def _whole_days_us(self, first: date, last: date) -> int:
+        """Open microseconds of the whole days first..last (both included)."""
+        total = 0
+        for year in range(first.year, last.year + 1):
+            cumulative = self._year(year)
+            lo = (first - date(year, 1, 1)).days if year == first.year else 0
+            hi = (last - date(year, 1, 1)).days + 1 if year == last.year else len(cumulative) - 1
+            total += cumulative[hi] - cumulative[lo]
+        return total
+
     def _open_us(self, a: datetime, b: datetime) -> int:
         """Open microseconds in [a, b) (local naive datetimes)."""
         if b <= a:
             return 0
+        if (b.date() - a.date()).days > 2:     # first day's part + whole days + last day's part
+            first_end = datetime(a.year, a.month, a.day) + timedelta(days=1)
+            last_start = datetime(b.year, b.month, b.day)
+            return (self._open_us(a, first_end) + self._whole_days_us(first_end.date(), last_start.date() - timedelta(days=1))
+                    + self._open_us(last_start, b))
         total = 0
         day = a.date()
         last = b.date()
